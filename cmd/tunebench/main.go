@@ -1,0 +1,15 @@
+// Command tunebench measures what a TCP/API tuning buys on an emulated
+// network path. See the README for the commands.
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+func main() {
+	if err := run(os.Stdout, os.Stderr, os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "tunebench:", err)
+		os.Exit(exitCode(err))
+	}
+}

@@ -1,0 +1,201 @@
+package netem
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+
+	"github.com/vishvananda/netlink"
+)
+
+// netemBackend is the kernel's own emulator: a veth pair with a netem
+// qdisc on each end, for hosts whose kernel has sch_netem.
+type netemBackend struct{}
+
+func (netemBackend) Name() string { return BackendNetem }
+
+type netemPath struct {
+	client, server *Host
+	once           sync.Once
+}
+
+// netemQdisc translates one direction. netem has no normal distribution
+// without iproute2's tables, no Gilbert-Elliott model in the netlink
+// library, and no byte-sized queue: those ask for the tun backend rather
+// than being approximated silently.
+func netemQdisc(index int, d Direction, mtu int) (*netlink.Netem, error) {
+	switch {
+	case d.Distribution == Normal && d.Jitter > 0:
+		return nil, errors.New("netem backend: normal jitter needs iproute2's distribution tables; use --backend tun")
+	case d.GE.Enable:
+		return nil, errors.New("netem backend: gemodel loss is not supported here; use --backend tun")
+	case d.QueueBytes > 0:
+		return nil, errors.New("netem backend: a queue in bytes is not supported; give it in packets or use --backend tun")
+	case d.Overhead > 0:
+		return nil, errors.New("netem backend: per-packet overhead is not supported; use --backend tun")
+	}
+	attrs := netlink.NetemQdiscAttrs{
+		Latency: uint32(d.Delay.Microseconds()),
+		Jitter:  uint32(d.Jitter.Microseconds()),
+		Loss:    float32(d.Loss * 100),
+		Rate64:  d.Rate,
+		Limit:   netemLimit(d, mtu),
+	}
+	if d.Jitter > 0 && !d.Reorder && d.Rate == 0 {
+		// netem reorders jittered packets unless a rate makes it queue them
+		// behind each other; a rate far above any veth's speed keeps order
+		// without limiting.
+		attrs.Rate64 = 400e9
+	}
+	q := netlink.NewNetem(netlink.QdiscAttrs{LinkIndex: index, Handle: netlink.MakeHandle(1, 0), Parent: netlink.HANDLE_ROOT}, attrs)
+	return q, nil
+}
+
+// netemLimit sizes netem's limit, which counts every packet it holds,
+// delayed ones too: the queue plus what rate × (delay + jitter) keeps in
+// flight, so that netem never drops by accident.
+func netemLimit(d Direction, mtu int) uint32 {
+	queue, _ := d.queueLimit()
+	if d.Rate == 0 {
+		// Unknown speed: room for a 40 Gbit/s veth over the whole delay.
+		inflight := 40e9 / 8 * (d.Delay + d.Jitter).Seconds() / float64(mtu)
+		return uint32(max(10000, 2*inflight))
+	}
+	inflight := float64(d.Rate) / 8 * (d.Delay + d.Jitter).Seconds() / 64 // worst case: small packets
+	return uint32(queue) + uint32(max(1000, inflight))
+}
+
+func (netemBackend) connect(client, server *Host, l Link) (path, error) {
+	mtu := l.PathMTU()
+	up, err := netemQdisc(0, l.Up, mtu)
+	if err != nil {
+		return nil, err
+	}
+	down, err := netemQdisc(0, l.Down, mtu)
+	if err != nil {
+		return nil, err
+	}
+	if err := addVeth(client.NS, server.NS); err != nil {
+		return nil, err
+	}
+	for _, h := range []*Host{client, server} {
+		if err := h.configure(mtu); err != nil {
+			return nil, err
+		}
+	}
+	// The client's egress is the uplink, the server's the downlink.
+	if err := addQdisc(client.NS, up); err != nil {
+		return nil, err
+	}
+	if err := addQdisc(server.NS, down); err != nil {
+		return nil, err
+	}
+	return &netemPath{client: client, server: server}, nil
+}
+
+// addVeth creates the pair from inside the client namespace with its peer
+// directly in the server's, so nothing ever appears in the host namespace.
+func addVeth(client, server *Namespace) error {
+	nl, err := client.netlinkIn()
+	if err != nil {
+		return err
+	}
+	defer nl.Close()
+	veth := &netlink.Veth{
+		LinkAttrs:     netlink.LinkAttrs{Name: ifName},
+		PeerName:      ifName,
+		PeerNamespace: netlink.NsFd(int(server.handle())),
+	}
+	if err := nl.LinkAdd(veth); err != nil {
+		return fmt.Errorf("netem: veth pair %s↔%s: %w", client.Name, server.Name, err)
+	}
+	return nil
+}
+
+func addQdisc(ns *Namespace, q *netlink.Netem) error {
+	nl, err := ns.netlinkIn()
+	if err != nil {
+		return err
+	}
+	defer nl.Close()
+	link, err := nl.LinkByName(ifName)
+	if err != nil {
+		return fmt.Errorf("netem: %s: %w", ns.Name, err)
+	}
+	q.LinkIndex = link.Attrs().Index
+	if err := nl.QdiscReplace(q); err != nil {
+		return fmt.Errorf("netem: %s: netem qdisc: %w; this kernel may lack sch_netem, use --backend tun", ns.Name, err)
+	}
+	return nil
+}
+
+// Close does nothing of its own: the veth pair and its qdiscs go with the
+// namespaces.
+func (p *netemPath) Close() error { return nil }
+
+func (p *netemPath) Stats() Stats {
+	return Stats{Up: qdiscStats(p.client.NS), Down: qdiscStats(p.server.NS)}
+}
+
+func qdiscStats(ns *Namespace) DirStats {
+	nl, err := ns.netlinkIn()
+	if err != nil {
+		return DirStats{}
+	}
+	defer nl.Close()
+	link, err := nl.LinkByName(ifName)
+	if err != nil {
+		return DirStats{}
+	}
+	qs, err := nl.QdiscList(link)
+	if err != nil {
+		return DirStats{}
+	}
+	for _, q := range qs {
+		if q.Type() == "netem" && q.Attrs().Statistics != nil {
+			s := q.Attrs().Statistics
+			return DirStats{Packets: uint64(s.Basic.Packets), Bytes: s.Basic.Bytes, QueueDrops: uint64(s.Queue.Drops)}
+		}
+	}
+	return DirStats{}
+}
+
+// ProbeNetem reports whether this kernel can attach a netem qdisc, trying
+// it on a veth pair in a scratch namespace that it removes again.
+func ProbeNetem() error {
+	if _, err := os.Stat("/proc/net"); err != nil {
+		return err
+	}
+	c, undoC, err := createNamespace(fmt.Sprintf("%s%d-probe-c", Prefix, os.Getpid()))
+	if err != nil {
+		return err
+	}
+	defer undoC()
+	s, undoS, err := createNamespace(fmt.Sprintf("%s%d-probe-s", Prefix, os.Getpid()))
+	if err != nil {
+		return err
+	}
+	defer undoS()
+	if err := addVeth(c, s); err != nil {
+		return err
+	}
+	q, err := netemQdisc(0, Direction{}, DefaultMTU)
+	if err != nil {
+		return err
+	}
+	nl, err := c.netlinkIn()
+	if err != nil {
+		return err
+	}
+	defer nl.Close()
+	link, err := nl.LinkByName(ifName)
+	if err != nil {
+		return err
+	}
+	q.LinkIndex = link.Attrs().Index
+	if err := nl.QdiscAdd(q); err != nil {
+		return fmt.Errorf("qdisc netem: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,151 @@
+// Package scenarios reads suite files: which network paths to emulate,
+// which tunings to compare on them, which server to measure and how hard to
+// drive it. It parses and validates a suite, naming every problem by file,
+// line and key, and expands it into cells, one per combination, each of
+// which becomes one benchmark line per repetition.
+//
+// # A suite file
+//
+//	suite: handshake
+//	description: Connection-phase cost at two distances
+//	links:
+//	  - {name: lan, rtt: 1ms}
+//	  - {name: wan40, rtt: 40ms, jitter: 1ms, loss: 0.1%}
+//	server: {endpoint: "/orders?items=20"}
+//	matrix:
+//	  keepalive: [on, off]
+//	load: {rate: 50, duration: 5s, warmup: 1s, count: 6}
+//
+// Every link is crossed with every combination of matrix values, so this
+// suite has 2 × 2 = 4 cells, measured 6 times each. A cell's lines are
+// named after the suite and the cell, link first and then the knobs in the
+// matrix's order:
+//
+//	BenchmarkHandshake/link=wan40/keepalive=off
+//
+// so that `benchstat -col /keepalive` sets keep-alive on and off side by
+// side, per link.
+//
+// # Top-level keys
+//
+//	suite        required. The suite's name: up to 64 letters and digits,
+//	             starting with a letter. It becomes the benchmark name with
+//	             its first letter capitalised (handshake → BenchmarkHandshake).
+//	description  optional. One line for reports.
+//	links        required. The network paths, a list of at least one link.
+//	server       optional. The server to measure.
+//	matrix       required. The knobs to compare and their values.
+//	only, skip   optional. Prune the matrix (see Pruning).
+//	load         required. The load of one repetition.
+//
+// Unknown keys are errors at every level, so that a misspelt setting is
+// never silently ignored.
+//
+// # Links
+//
+// A link describes both directions of the path between the client host and
+// the server host. Each direction gets half of rtt as its one-way delay and
+// the link's jitter, loss, rate and queue.
+//
+//	name          required. a-z, 0-9, _ and -, starting with a letter or
+//	              digit, up to 20 characters, unique in the suite.
+//	rtt           round-trip time, a duration: 40ms, 1.5s. 0 (the default)
+//	              to 10s.
+//	jitter        per direction, a duration up to rtt/2 (the one-way delay
+//	              must not go negative). Needs an rtt.
+//	distribution  the jitter's shape: uniform (the default) or normal
+//	              (jitter is then the standard deviation). Needs jitter.
+//	reorder       true lets jittered packets overtake one another, as netem
+//	              does by default; false (the default) keeps them in order,
+//	              as most real paths do. Needs jitter.
+//	loss          random loss per packet in each direction, a percentage
+//	              with its % sign: 0.1%. From 0% up to, not including, 100%.
+//	rate          the bottleneck bandwidth in bit/s: 100mbit, 1.5gbit,
+//	              512kbit, or a plain number of bit/s; from 8kbit to 400gbit.
+//	              Units count in thousands, as tc does. "mbps" and the other
+//	              bps spellings are refused: tc reads them as bytes per
+//	              second, while most people mean bits. Unset: unlimited.
+//	queue         the bottleneck's buffer in packets, 1 to 1000000. Needs a
+//	              rate.
+//	queue_bytes   the buffer in bytes instead: 64kb, 1mb (k and m are 1024,
+//	              as in tc), at least one packet. Needs a rate; not with
+//	              queue.
+//	mtu           576 to 9000; default 1500.
+//	seed          a whole number that seeds loss and jitter, so that a run
+//	              can be repeated packet for packet.
+//	up, down      settings that differ in one direction: up is client →
+//	              server, down is server → client. They take delay (one-way,
+//	              instead of rtt), jitter, loss, rate, queue and queue_bytes;
+//	              what they leave out comes from the link. A zero there is
+//	              refused, since it would read as "the link's value": leave
+//	              the setting out of the link and give it only in the
+//	              direction that has it.
+//
+// An ADSL-like link, 20mbit down and 1mbit up, that loses packets only on
+// the way down:
+//
+//	links: [{name: adsl, rtt: 30ms, rate: 20mbit, up: {rate: 1mbit}, down: {loss: 0.5%}}]
+//
+// Durations are written as Go writes them (ns, us, ms, s, m, h; 1.5s, 2m30s);
+// a bare number other than 0 is refused, since 40 could be seconds or
+// milliseconds.
+//
+// # Server
+//
+//	endpoint  the request path and query, starting with /; default
+//	          /orders?items=20, the reference server's order listing.
+//	command   a command line that starts your own server instead of the
+//	          reference one, in the server host.
+//	port      the server's TCP port; 0 (the default) lets the runner choose.
+//
+// # Matrix
+//
+// The matrix maps each knob to the values to compare, in the order the
+// cells are named. A value may be given alone (keepalive: off) to fix a knob
+// for the whole suite. A value may not be listed twice. The knobs are:
+//
+//	keepalive  on, off. HTTP keep-alive: reuse connections (on) or open one
+//	           per request (off). true and false are read as on and off.
+//
+// Knobs returns this table; a knob joins it when the runner can apply it.
+//
+// # Pruning
+//
+// only and skip are lists of partial cells: mappings from link or a knob to
+// one value. only keeps the cells that match at least one entry; skip then
+// drops the cells that match any entry. A key or value that no cell has is
+// an error, and so is pruning every cell away.
+//
+//	only: [{link: wan40}, {keepalive: on}]  # wan40, and keep-alive on anywhere,
+//	skip: [{link: wan40, keepalive: off}]   # but not wan40 with it off
+//
+// leaves two of the example's cells: link=lan/keepalive=on and
+// link=wan40/keepalive=on.
+//
+// A suite may have at most MaxCells cells after pruning.
+//
+// # Load
+//
+// The load is open-loop: requests are sent at a fixed rate whether or not
+// earlier ones have been answered, so that a slow server shows up as
+// latency, not as a lower rate.
+//
+//	rate          required. Requests per second, over 0 and at most 100000.
+//	duration      required. The measured time of a repetition, over 0 and
+//	              at most 1h.
+//	warmup        unmeasured load before it; default 0.
+//	count         repetitions of every cell, 1 to 1000; default 6, the
+//	              fewest for which benchstat gives a confidence interval.
+//	timeout       per request; default 10s.
+//	cell_timeout  bound on one repetition, setup and teardown included;
+//	              default warmup + duration + 30s; at least warmup +
+//	              duration.
+//
+// # Errors
+//
+// Parse reports every problem in a file, each as
+//
+//	quick.yaml:7: links[1].loss: 120% is over 100%; give a loss between 0% and 100%
+//
+// The text ends with what to write instead.
+package scenarios

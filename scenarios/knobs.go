@@ -1,0 +1,114 @@
+package scenarios
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// KnobInfo describes one matrix knob: a tuning the runner knows how to
+// apply. A knob takes either one of Values or, when Values is empty, an
+// integer from Min to Max.
+type KnobInfo struct {
+	Name     string
+	Doc      string   // one line for the manual and for error messages
+	Values   []string // the allowed values, in the order the manual lists them
+	Min, Max int      // the allowed range of an integer knob (Values empty)
+}
+
+// Knobs returns the matrix knobs the runner can apply, in the order the
+// manual lists them.
+//
+// A knob joins this table only in the change that teaches the runner to
+// apply it: a knob that is accepted but not applied would label results with
+// a tuning that never happened. Planned rows, for those changes:
+//
+//	{Name: "tfo", Values: []string{"off", "on"}, Doc: "TCP Fast Open on client and server"},
+//	{Name: "cc", Values: []string{"cubic", "bbr", "reno"}, Doc: "congestion control of both hosts"},
+//	{Name: "initcwnd", Min: 1, Max: 1000, Doc: "initial congestion window (packets) of the server's route"},
+//	{Name: "codec", Values: []string{"json", "protobuf"}, Doc: "encoding of the response body"},
+//	{Name: "tls", Values: []string{"off", "full", "resume"}, Doc: "TLS 1.3: none, full handshake, or resumption"},
+//	{Name: "http", Values: []string{"1.1", "2"}, Doc: "HTTP version"},
+//	{Name: "nodelay", Values: []string{"on", "off"}, Doc: "TCP_NODELAY on both ends"},
+func Knobs() []KnobInfo {
+	return []KnobInfo{
+		{
+			Name:   "keepalive",
+			Values: []string{"on", "off"},
+			Doc:    "HTTP keep-alive: reuse connections (on) or open one per request (off)",
+		},
+	}
+}
+
+// Allowed describes the values the knob takes, for messages and the manual:
+// "on, off" or "an integer from 1 to 1000".
+func (k KnobInfo) Allowed() string {
+	if len(k.Values) == 0 {
+		return fmt.Sprintf("an integer from %d to %d", k.Min, k.Max)
+	}
+	return strings.Join(k.Values, ", ")
+}
+
+// Canonical returns v as the knob spells it, or an error naming the allowed
+// values. A knob that takes on and off also takes true and false, the way
+// YAML 1.1 and most people write a switch; integers lose leading zeros and
+// signs, so that 010 and 10 are one value.
+func (k KnobInfo) Canonical(v string) (string, error) {
+	if len(k.Values) == 0 {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < k.Min || n > k.Max {
+			return "", fmt.Errorf("%q is not a value of %s; give %s", v, k.Name, k.Allowed())
+		}
+		return strconv.Itoa(n), nil
+	}
+	for _, a := range k.Values {
+		if v == a {
+			return v, nil
+		}
+	}
+	if k.takes("on") && k.takes("off") {
+		switch strings.ToLower(v) {
+		case "true", "on":
+			return "on", nil
+		case "false", "off":
+			return "off", nil
+		}
+	}
+	return "", fmt.Errorf("%q is not a value of %s; give one of %s", v, k.Name, k.Allowed())
+}
+
+func (k KnobInfo) takes(v string) bool {
+	for _, a := range k.Values {
+		if a == v {
+			return true
+		}
+	}
+	return false
+}
+
+// knobIndex finds knobs by name.
+type knobIndex struct {
+	list   []KnobInfo
+	byName map[string]KnobInfo
+}
+
+func newKnobIndex(list []KnobInfo) knobIndex {
+	ix := knobIndex{list: list, byName: make(map[string]KnobInfo, len(list))}
+	for _, k := range list {
+		ix.byName[k.Name] = k
+	}
+	return ix
+}
+
+// unknown explains that name is not a knob, listing the known ones.
+func (ix knobIndex) unknown(name string) string {
+	names := make([]string, len(ix.list))
+	for i, k := range ix.list {
+		names[i] = k.Name
+	}
+	msg := "unknown knob; "
+	if s := suggest(name, names); s != "" {
+		msg += "did you mean " + s + "? "
+	}
+	return msg + "known knobs: " + strings.Join(names, ", ")
+}

@@ -1,0 +1,41 @@
+// Package servers is tunebench's reference API server: the program that the
+// runner starts as "tunebench serve --addr IP:PORT" inside the server host's
+// network namespace, and that the load agent measures across the emulated
+// link.
+//
+// # Routes
+//
+//	GET /orders?items=N  N generated orders as JSON (0 ≤ N ≤ 10000, default 20)
+//	GET /bytes/N         exactly N bytes, application/octet-stream (N ≤ 64 MiB)
+//	GET /healthz         200 "ok"
+//
+// A bad N gets 400 with a message that says what to send, another method 405
+// and another path 404.
+//
+// The orders are generated from their index alone (see NewOrder) with a fixed
+// clock, so the same N gives byte-identical bodies in every run and on every
+// machine. Encoded bodies are kept in a bounded cache, so that a request
+// costs the server a lookup and a write; its own time is in the
+// "Server-Timing: app;dur=<ms>" header of every response. What a latency
+// measures is then the network path and the kernel, which is what tunebench
+// compares.
+//
+// # Running
+//
+// Run listens, writes "listening <addr>" to its ready writer, and serves
+// until its context is done; then it shuts down gracefully within
+// ShutdownTimeout and returns nil. Listen and Serve are the two halves of Run
+// for callers that need the listener first, for example to set socket
+// options through WithControl:
+//
+//	ln, err := servers.Listen(ctx, "198.18.0.2:8080", servers.WithControl(setFastOpen))
+//	if err != nil {
+//		return err
+//	}
+//	return servers.Serve(ctx, ln, servers.Config{})
+//
+// The server's timeouts protect it from slow or idle clients: a client gets
+// Config.ReadHeaderTimeout to send its request header, a response may take
+// Config.WriteTimeout to send, and a kept-alive connection is closed after
+// Config.IdleTimeout without a request.
+package servers

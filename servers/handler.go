@@ -1,0 +1,203 @@
+package servers
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Limits of the reference server's routes.
+const (
+	// MaxBytes is the largest N that GET /bytes/N serves: 64 MiB.
+	MaxBytes = 64 << 20
+	// maxRequestBody caps what a request body may send; no route reads one.
+	maxRequestBody = 64 << 10
+	// orderCacheBytes bounds the encoded /orders bodies kept in memory; the
+	// largest (MaxItems orders) is about 7.5 MB.
+	orderCacheBytes = 64 << 20
+	// bytesChunk is the size of the pattern that /bytes/N writes repeatedly.
+	bytesChunk = 32 << 10
+)
+
+// Handler returns the reference API's routes:
+//
+//	GET /orders?items=N  N generated orders as JSON (N from 0 to MaxItems, default DefaultItems)
+//	GET /bytes/N         exactly N bytes of application/octet-stream (N up to MaxBytes)
+//	GET /healthz         200 "ok"
+//
+// HEAD is answered like GET without a body. Other methods on these paths get
+// 405, other paths 404, and a bad N 400 with a message. Each response carries
+// "Server-Timing: app;dur=<ms>", the time the handler spent before the first
+// byte of the response, so that a load agent can show how little of a
+// latency is the server's own. Each call returns a handler with its own cache
+// of encoded bodies.
+func Handler() http.Handler {
+	a := &api{
+		orders: newBodyCache(orderCacheBytes, encodeOrders),
+		chunk:  pattern(bytesChunk),
+	}
+	// The default page is what most requests ask for; build it before the
+	// first one arrives so that no measured request pays for it.
+	_, _ = a.orders.get(context.Background(), DefaultItems)
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /orders", a.serveOrders)
+	mux.HandleFunc("GET /bytes/{n}", a.serveBytes)
+	mux.HandleFunc("GET /healthz", serveHealth)
+	return timed(capBody(mux))
+}
+
+// api holds the state that the routes share.
+type api struct {
+	orders *bodyCache
+	chunk  []byte // read-only after Handler
+}
+
+func (a *api) serveOrders(w http.ResponseWriter, r *http.Request) {
+	n := DefaultItems
+	if q := r.URL.Query(); q.Has("items") {
+		var err error
+		if n, err = parseCount(q.Get("items"), MaxItems); err != nil {
+			http.Error(w, fmt.Sprintf("servers: items=%q: %v; use items=N with N from 0 to %d", q.Get("items"), err, MaxItems), http.StatusBadRequest)
+			return
+		}
+	}
+	body, err := a.orders.get(r.Context(), n)
+	if err != nil {
+		// Only a gone client (context cancelled) or a model that cannot be
+		// encoded gets here; neither is the client's fault.
+		http.Error(w, "servers: building the orders body: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(body) // a write error means the client left; nothing to tell it
+	}
+}
+
+func (a *api) serveBytes(w http.ResponseWriter, r *http.Request) {
+	n, err := parseCount(r.PathValue("n"), MaxBytes)
+	if err != nil {
+		http.Error(w, fmt.Sprintf("servers: /bytes/%s: %v; use /bytes/N with N from 0 to %d", r.PathValue("n"), err, MaxBytes), http.StatusBadRequest)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/octet-stream")
+	h.Set("Content-Length", strconv.Itoa(n))
+	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodHead {
+		return
+	}
+	for n > 0 {
+		k := min(n, len(a.chunk))
+		if _, err := w.Write(a.chunk[:k]); err != nil {
+			return // the client left
+		}
+		n -= k
+	}
+}
+
+func serveHealth(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Content-Length", "2")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write([]byte("ok"))
+}
+
+// encodeOrders builds the /orders body for n orders.
+func encodeOrders(n int) ([]byte, error) {
+	return json.Marshal(NewOrderList(n))
+}
+
+// parseCount parses a decimal count from 0 to limit. Unlike strconv.Atoi it
+// takes digits only, so "+5", "-0" and " 5" are refused rather than read.
+func parseCount(s string, limit int) (int, error) {
+	if s == "" {
+		return 0, fmt.Errorf("empty")
+	}
+	n := 0
+	for _, c := range []byte(s) {
+		if c < '0' || c > '9' {
+			return 0, fmt.Errorf("not a whole number")
+		}
+		n = n*10 + int(c-'0')
+		if n > limit {
+			return 0, fmt.Errorf("more than %d", limit)
+		}
+	}
+	return n, nil
+}
+
+// pattern returns n bytes that repeat every 256, so that a capture of a
+// /bytes response shows where a byte was lost.
+func pattern(n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(i)
+	}
+	return b
+}
+
+// capBody limits request bodies to maxRequestBody; without it the server would
+// read up to its own larger limit from a client that sends a body with a GET.
+func capBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, maxRequestBody)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// timed adds the Server-Timing header to every response.
+func timed(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tw := &timingWriter{ResponseWriter: w, start: time.Now()}
+		next.ServeHTTP(tw, r)
+		tw.stamp() // for a handler that wrote nothing
+	})
+}
+
+// timingWriter sets "Server-Timing: app;dur=<ms>" just before the response
+// header leaves. The time stops there: what follows is sending the body,
+// which is the network's time, not the server's.
+type timingWriter struct {
+	http.ResponseWriter
+	start   time.Time
+	stamped bool
+}
+
+func (w *timingWriter) stamp() {
+	if w.stamped {
+		return
+	}
+	w.stamped = true
+	w.Header().Set("Server-Timing", serverTiming(time.Since(w.start)))
+}
+
+func (w *timingWriter) WriteHeader(code int) {
+	if code >= 200 || code == http.StatusSwitchingProtocols {
+		// 1xx interim responses may come several times before the final one.
+		w.stamp()
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *timingWriter) Write(p []byte) (int, error) {
+	w.stamp()
+	return w.ResponseWriter.Write(p)
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (w *timingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// serverTiming formats d as a Server-Timing value in milliseconds with
+// microsecond precision.
+func serverTiming(d time.Duration) string {
+	us := d.Microseconds()
+	return fmt.Sprintf("app;dur=%d.%03d", us/1000, us%1000)
+}
