@@ -194,7 +194,7 @@ func (d Direction) String() string {
 func (l Link) String() string {
 	s := ""
 	if l.Up == l.Down {
-		s = l.Up.String()
+		s = "rtt=" + l.RTT().String() + strings.TrimPrefix(l.Up.String(), "delay="+l.Up.Delay.String())
 	} else {
 		s = "up{" + l.Up.String() + "} down{" + l.Down.String() + "}"
 	}

@@ -291,7 +291,7 @@ func (p *parser) impairment(fs map[string]entry, path string, d *Direction, over
 	if e, ok := fs["rate"]; ok {
 		kpath := join(path, "rate")
 		if s, ok := p.scalar(e.v, kpath, "a rate such as 100mbit"); ok {
-			r, err := parseRate(s)
+			r, err := ParseRate(s)
 			switch {
 			case err != nil:
 				p.add(e.v.Line, kpath, "%v", err)
@@ -312,7 +312,7 @@ func (p *parser) impairment(fs map[string]entry, path string, d *Direction, over
 	if e, ok := fs["queue_bytes"]; ok {
 		kpath := join(path, "queue_bytes")
 		if s, ok := p.scalar(e.v, kpath, "a size such as 64kb"); ok {
-			b, err := parseBytes(s)
+			b, err := ParseBytes(s)
 			switch {
 			case err != nil:
 				p.add(e.v.Line, kpath, "%v", err)
@@ -334,7 +334,7 @@ func (p *parser) loss(v *yaml.Node, path string) (float64, bool) {
 	if !ok {
 		return 0, false
 	}
-	f, err := parsePercent(s)
+	f, err := ParsePercent(s)
 	switch {
 	case err != nil:
 		p.add(v.Line, path, "%v", err)

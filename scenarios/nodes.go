@@ -192,7 +192,7 @@ func (p *parser) duration(v *yaml.Node, path string, positive bool, max time.Dur
 	if !ok {
 		return 0, false
 	}
-	d, err := parseDuration(s)
+	d, err := ParseDuration(s)
 	switch {
 	case err != nil:
 		p.add(v.Line, path, "%v", err)

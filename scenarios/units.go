@@ -31,9 +31,9 @@ func parseDecimal(s string) (float64, bool) {
 	return f, err == nil
 }
 
-// parseDuration reads a Go duration such as 40ms or 1.5s. A bare number is
+// ParseDuration reads a Go duration such as 40ms or 1.5s. A bare number is
 // refused unless it is zero: "40" could be seconds or milliseconds.
-func parseDuration(s string) (time.Duration, error) {
+func ParseDuration(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
 	if f, ok := parseDecimal(s); ok {
 		if f == 0 {
@@ -48,9 +48,9 @@ func parseDuration(s string) (time.Duration, error) {
 	return d, nil
 }
 
-// parsePercent reads a percentage such as 0.1% and returns the fraction
+// ParsePercent reads a percentage such as 0.1% and returns the fraction
 // (0.001). The % sign is required: a bare 0.1 could mean 0.1% or 10%.
-func parsePercent(s string) (float64, error) {
+func ParsePercent(s string) (float64, error) {
 	s = strings.TrimSpace(s)
 	num, ok := strings.CutSuffix(s, "%")
 	if !ok {
@@ -84,10 +84,10 @@ func rateUnit(u string) (float64, bool) {
 	return 0, false
 }
 
-// parseRate reads a bandwidth in bit/s: 100mbit, 1.5gbit, 512kbit, or a
+// ParseRate reads a bandwidth in bit/s: 100mbit, 1.5gbit, 512kbit, or a
 // plain number of bit/s. The "bps" spellings are refused: tc reads mbps as
 // megabytes per second while most people mean megabits.
-func parseRate(s string) (uint64, error) {
+func ParseRate(s string) (uint64, error) {
 	s = strings.TrimSpace(s)
 	lower := strings.ToLower(s)
 	i := strings.IndexFunc(lower, func(r rune) bool { return (r < '0' || r > '9') && r != '.' && r != '-' && r != '+' })
@@ -119,9 +119,9 @@ func parseRate(s string) (uint64, error) {
 	return uint64(math.Round(bps)), nil
 }
 
-// parseBytes reads a size: 64kb, 1mb, 1500b or a plain number of bytes.
+// ParseBytes reads a size: 64kb, 1mb, 1500b or a plain number of bytes.
 // As in tc, k and m are powers of 1024.
-func parseBytes(s string) (int64, error) {
+func ParseBytes(s string) (int64, error) {
 	s = strings.TrimSpace(s)
 	lower := strings.ToLower(s)
 	i := strings.IndexFunc(lower, func(r rune) bool { return (r < '0' || r > '9') && r != '.' && r != '-' && r != '+' })
@@ -171,7 +171,7 @@ func formatRate(bps uint64) string {
 	return fmt.Sprintf("%dbit", bps)
 }
 
-// formatBytes writes a size the way parseBytes reads it: 64kb, 1mb, 3000b.
+// formatBytes writes a size the way ParseBytes reads it: 64kb, 1mb, 3000b.
 func formatBytes(n int) string {
 	switch {
 	case n >= 1<<20 && n%(1<<20) == 0:

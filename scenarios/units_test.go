@@ -26,8 +26,8 @@ func TestParseDuration(t *testing.T) {
 		{"99999999999h", 0, "is not a duration"},
 	}
 	for _, tt := range tests {
-		got, err := parseDuration(tt.in)
-		checkUnit(t, "parseDuration", tt.in, got, err, tt.want, tt.wantErr)
+		got, err := ParseDuration(tt.in)
+		checkUnit(t, "ParseDuration", tt.in, got, err, tt.want, tt.wantErr)
 	}
 }
 
@@ -52,8 +52,8 @@ func TestParsePercent(t *testing.T) {
 		{"lots", 0, `"lots" is not a percentage`},
 	}
 	for _, tt := range tests {
-		got, err := parsePercent(tt.in)
-		checkUnit(t, "parsePercent", tt.in, got, err, tt.want, tt.wantErr)
+		got, err := ParsePercent(tt.in)
+		checkUnit(t, "ParsePercent", tt.in, got, err, tt.want, tt.wantErr)
 	}
 }
 
@@ -81,8 +81,8 @@ func TestParseRate(t *testing.T) {
 		{"99999999tbit", 0, "is too large"},
 	}
 	for _, tt := range tests {
-		got, err := parseRate(tt.in)
-		checkUnit(t, "parseRate", tt.in, got, err, tt.want, tt.wantErr)
+		got, err := ParseRate(tt.in)
+		checkUnit(t, "ParseRate", tt.in, got, err, tt.want, tt.wantErr)
 	}
 }
 
@@ -104,8 +104,8 @@ func TestParseBytes(t *testing.T) {
 		{"big", 0, `"big" is not a size`},
 	}
 	for _, tt := range tests {
-		got, err := parseBytes(tt.in)
-		checkUnit(t, "parseBytes", tt.in, got, err, tt.want, tt.wantErr)
+		got, err := ParseBytes(tt.in)
+		checkUnit(t, "ParseBytes", tt.in, got, err, tt.want, tt.wantErr)
 	}
 }
 
@@ -153,13 +153,13 @@ func TestFormat(t *testing.T) {
 // paste them into suites.
 func TestRoundTrip(t *testing.T) {
 	for _, r := range []uint64{8_000, 512_000, 1_000_000, 100_000_000, 1_500_000_000, 123_456_789} {
-		if got, err := parseRate(formatRate(r)); err != nil || got != r {
-			t.Errorf("parseRate(formatRate(%d)) = %d, %v; want %d", r, got, err, r)
+		if got, err := ParseRate(formatRate(r)); err != nil || got != r {
+			t.Errorf("ParseRate(formatRate(%d)) = %d, %v; want %d", r, got, err, r)
 		}
 	}
 	for _, b := range []int{1500, 1 << 10, 64 << 10, 1 << 20, 3 << 20} {
-		if got, err := parseBytes(formatBytes(b)); err != nil || got != int64(b) {
-			t.Errorf("parseBytes(formatBytes(%d)) = %d, %v; want %d", b, got, err, b)
+		if got, err := ParseBytes(formatBytes(b)); err != nil || got != int64(b) {
+			t.Errorf("ParseBytes(formatBytes(%d)) = %d, %v; want %d", b, got, err, b)
 		}
 	}
 }

@@ -3,13 +3,17 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 )
 
 func main() {
 	if err := run(os.Stdout, os.Stderr, os.Args[1:]); err != nil {
-		fmt.Fprintln(os.Stderr, "tunebench:", err)
+		var st exitStatus
+		if !errors.As(err, &st) { // a child's status speaks for itself
+			fmt.Fprintln(os.Stderr, "tunebench:", err)
+		}
 		os.Exit(exitCode(err))
 	}
 }

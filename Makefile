@@ -1,0 +1,53 @@
+# tunebench — see README.md. Everything here works on a fresh machine with
+# only Go installed, as root (namespaces need it).
+
+GO       ?= go
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -X main.version=$(VERSION)
+BIN      := bin/tunebench
+OUT      := out
+SUITE    ?= scenarios/quick.yaml
+# Debian packages the end-to-end tests and examples drive across the link.
+TOOLS    := ping:iputils-ping iperf3:iperf3 curl:curl
+
+.PHONY: all build test run bench deps fuzz vet clean
+
+all: build
+
+build:
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/tunebench
+
+# deps installs the tools the tests drive, when missing and when we can.
+deps:
+	@missing=""; for t in $(TOOLS); do command -v $${t%%:*} >/dev/null 2>&1 || missing="$$missing $${t#*:}"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "missing:$$missing (tests that drive them will skip)"; fi; \
+	fi
+
+vet:
+	$(GO) vet ./...
+
+# test runs every test. Packages run one at a time (-p 1) so that the
+# timing checks of one do not share the two cores with another's load.
+test: deps vet
+	$(GO) test -p 1 -count=1 -timeout 14m ./...
+
+# run builds, runs the default suite and prints benchstat's comparison.
+run: build
+	@mkdir -p $(OUT)
+	@rm -f $(OUT)/quick.txt $(OUT)/quick.hist.jsonl
+	./$(BIN) run $(SUITE) -o $(OUT)/quick.txt
+	@echo
+	$(GO) run golang.org/x/perf/cmd/benchstat -col /keepalive $(OUT)/quick.txt
+
+# bench writes the emulator's precision, throughput and setup figures.
+bench: build
+	@mkdir -p $(OUT)
+	$(GO) test -p 1 -count=1 -run '^$$' -bench . -benchtime 3x ./netem/ | tee $(OUT)/bench.txt
+
+clean:
+	rm -rf bin $(OUT)
+	-./$(BIN) clean 2>/dev/null || true

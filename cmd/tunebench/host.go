@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/tunebench/tunebench/netem"
+	"github.com/tunebench/tunebench/runner"
+	"github.com/tunebench/tunebench/servers"
+)
+
+func cmdDoctor(stdout io.Writer, args []string) error {
+	fs := flag.NewFlagSet("doctor", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "print the checks as JSON")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	checks := netem.Doctor()
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(checks); err != nil {
+			return err
+		}
+	} else {
+		for _, c := range checks {
+			mark := "ok  "
+			if !c.OK {
+				mark = "FAIL"
+				if !c.Needed {
+					mark = "no  "
+				}
+			}
+			fmt.Fprintf(stdout, "%s  %-24s %s\n", mark, c.Name, c.Detail)
+			if !c.OK {
+				fmt.Fprintf(stdout, "      %-24s fix: %s\n", "", c.Fix)
+			}
+		}
+	}
+	if !netem.CanRun(checks) {
+		return fmt.Errorf("doctor: this host cannot run the tun backend; see the fixes above")
+	}
+	fmt.Fprintln(stdout, "tunebench can run here (backend tun"+map[bool]string{true: " or netem", false: ""}[netemOK(checks)]+")")
+	return nil
+}
+
+func netemOK(checks []netem.Check) bool {
+	for _, c := range checks {
+		if c.Name == "kernel netem qdisc" {
+			return c.OK
+		}
+	}
+	return false
+}
+
+func cmdClean(stdout io.Writer, args []string) error {
+	fs := flag.NewFlagSet("clean", flag.ContinueOnError)
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	if err := needRoot("clean"); err != nil {
+		return err
+	}
+	left, err := netem.Leftovers()
+	if err != nil {
+		return err
+	}
+	for _, l := range left {
+		if l.Live {
+			fmt.Fprintf(stdout, "kept %s: its run (pid %d) is alive\n", l.Name, l.Owner)
+		}
+	}
+	removed, err := netem.Sweep()
+	for _, r := range removed {
+		fmt.Fprintln(stdout, "removed", r)
+	}
+	if len(removed) == 0 && err == nil {
+		fmt.Fprintln(stdout, "nothing to clean")
+	}
+	return err
+}
+
+func cmdServe(ctx context.Context, stdout, stderr io.Writer, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	addr := fs.String("addr", "", "`host:port` to listen on (required)")
+	idle := fs.Duration("idle-timeout", 0, "close idle keep-alive connections after this long (0: 90s)")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	if *addr == "" {
+		return usagef("serve: --addr is required, e.g. --addr 198.18.0.2:8080")
+	}
+	return servers.Run(ctx, servers.Config{Addr: *addr, IdleTimeout: *idle}, stdout)
+}
+
+func cmdLoad(ctx context.Context, stdout, stderr io.Writer, args []string) error {
+	fs := flag.NewFlagSet("load", flag.ContinueOnError)
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	return runner.AgentMain(ctx, os.Stdin, stdout, stderr)
+}
+
+// substitute replaces {server} and {client} with the hosts' addresses.
+func substitute(s string) string {
+	return strings.NewReplacer("{server}", netem.ServerAddr.String(), "{client}", netem.ClientAddr.String()).Replace(s)
+}
+
+var _ = time.Second
