@@ -55,8 +55,8 @@ func BenchmarkDelayError(b *testing.B) {
 				<-done
 			}
 			if load != "bulk-same" {
-				b.ReportMetric(float64(pct(all, .50).Nanoseconds())/1e3, "p50-one-way-err-µs")
-				b.ReportMetric(float64(pct(all, .99).Nanoseconds())/1e3, "p99-one-way-err-µs")
+				b.ReportMetric(float64(percentile(all, .50).Nanoseconds())/1e3, "p50-one-way-err-µs")
+				b.ReportMetric(float64(percentile(all, .99).Nanoseconds())/1e3, "p99-one-way-err-µs")
 			}
 			st := topo.Stats().Up
 			b.ReportMetric(float64(st.LateP50.Nanoseconds())/1e3, "p50-release-late-µs")

@@ -119,11 +119,19 @@ func (p *pipe) reader() {
 	}
 	for {
 		if fd >= 0 {
-			if _, err := unix.Ppoll(pfd, nil, nil); err != nil && !errors.Is(err, unix.EINTR) {
+			// On EINTR (a child's SIGCHLD) poll again: reading now could
+			// block in the netpoller, where the stop eventfd cannot reach.
+			if _, err := unix.Ppoll(pfd, nil, nil); err != nil {
+				if errors.Is(err, unix.EINTR) {
+					continue
+				}
 				return
 			}
 			if pfd[1].Revents != 0 || pfd[0].Revents&(unix.POLLERR|unix.POLLHUP|unix.POLLNVAL) != 0 {
 				return
+			}
+			if pfd[0].Revents&unix.POLLIN == 0 {
+				continue
 			}
 		}
 		n, err := p.src.Read(bufs, sizes, headroom)
@@ -354,7 +362,7 @@ type oversleep struct {
 
 const (
 	minMargin = 5_000   // ns
-	maxMargin = 300_000 // ns: beyond this, spinning costs more than it buys
+	maxMargin = 150_000 // ns: beyond this, spinning (at RT priority) costs the load more than it buys
 )
 
 func (o *oversleep) margin() int64 {

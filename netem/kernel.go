@@ -25,15 +25,24 @@ type netemPath struct {
 // library, and no byte-sized queue: those ask for the tun backend rather
 // than being approximated silently.
 func netemQdisc(index int, d Direction, mtu int) (*netlink.Netem, error) {
+	attrs, err := netemAttrs(d, mtu)
+	if err != nil {
+		return nil, err
+	}
+	return netlink.NewNetem(netlink.QdiscAttrs{LinkIndex: index, Handle: netlink.MakeHandle(1, 0), Parent: netlink.HANDLE_ROOT}, attrs), nil
+}
+
+func netemAttrs(d Direction, mtu int) (netlink.NetemQdiscAttrs, error) {
+	var none netlink.NetemQdiscAttrs
 	switch {
 	case d.Distribution == Normal && d.Jitter > 0:
-		return nil, errors.New("netem backend: normal jitter needs iproute2's distribution tables; use --backend tun")
+		return none, errors.New("netem backend: normal jitter needs iproute2's distribution tables; use --backend tun")
 	case d.GE.Enable:
-		return nil, errors.New("netem backend: gemodel loss is not supported here; use --backend tun")
+		return none, errors.New("netem backend: gemodel loss is not supported here; use --backend tun")
 	case d.QueueBytes > 0:
-		return nil, errors.New("netem backend: a queue in bytes is not supported; give it in packets or use --backend tun")
+		return none, errors.New("netem backend: a queue in bytes is not supported; give it in packets or use --backend tun")
 	case d.Overhead > 0:
-		return nil, errors.New("netem backend: per-packet overhead is not supported; use --backend tun")
+		return none, errors.New("netem backend: per-packet overhead is not supported; use --backend tun")
 	}
 	attrs := netlink.NetemQdiscAttrs{
 		Latency: uint32(d.Delay.Microseconds()),
@@ -48,8 +57,7 @@ func netemQdisc(index int, d Direction, mtu int) (*netlink.Netem, error) {
 		// without limiting.
 		attrs.Rate64 = 400e9
 	}
-	q := netlink.NewNetem(netlink.QdiscAttrs{LinkIndex: index, Handle: netlink.MakeHandle(1, 0), Parent: netlink.HANDLE_ROOT}, attrs)
-	return q, nil
+	return attrs, nil
 }
 
 // netemLimit sizes netem's limit, which counts every packet it holds,

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -91,8 +92,23 @@ func (l Link) Validate() error {
 	if err := l.Down.validate(); err != nil {
 		return fmt.Errorf("downlink %w", err)
 	}
+	for _, x := range []struct {
+		name string
+		d    Direction
+	}{{"uplink", l.Up}, {"downlink", l.Down}} {
+		if x.d.QueueBytes > 0 && x.d.QueueBytes < l.PathMTU() {
+			return fmt.Errorf("%s queue %dB: smaller than one %d-byte packet; give at least the mtu", x.name, x.d.QueueBytes, l.PathMTU())
+		}
+	}
 	return nil
 }
+
+// pct writes a fraction as a percentage without float noise: 0.07 → 7.
+func pct(f float64) string {
+	return strconv.FormatFloat(math.Round(f*100*1e9)/1e9, 'f', -1, 64)
+}
+
+func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
 func (d Direction) validate() error {
 	switch {
@@ -109,7 +125,7 @@ func (d Direction) validate() error {
 	case d.Distribution != Normal && d.Jitter > d.Delay:
 		return fmt.Errorf("jitter %v over delay %v: a packet would arrive before it left; give jitter ≤ one-way delay", d.Jitter, d.Delay)
 	case math.IsNaN(d.Loss) || d.Loss < 0 || d.Loss > 1:
-		return fmt.Errorf("loss %v%%: give a loss between 0%% and 100%%", d.Loss*100)
+		return fmt.Errorf("loss %s%%: give a loss between 0%% and 100%%", pct(d.Loss))
 	case d.Overhead < 0 || d.Overhead > 1000:
 		return fmt.Errorf("overhead %d bytes: give 0 to 1000", d.Overhead)
 	case d.QueuePackets < 0 || d.QueueBytes < 0:
@@ -170,10 +186,10 @@ func (d Direction) String() string {
 		}
 	}
 	if d.Loss > 0 {
-		add("loss=%g%%", d.Loss*100)
+		add("loss=%s%%", pct(d.Loss))
 	}
 	if d.GE.Enable {
-		add("gemodel=%g%%,%g%%,%g%%,%g%%", d.GE.P*100, d.GE.R*100, d.GE.OneH*100, d.GE.OneK*100)
+		add("gemodel=%s%%,%s%%,%s%%,%s%%", pct(d.GE.P), pct(d.GE.R), pct(d.GE.OneH), pct(d.GE.OneK))
 	}
 	if d.Rate > 0 {
 		add("rate=%s", FormatRate(d.Rate))
@@ -208,11 +224,11 @@ func (l Link) String() string {
 func FormatRate(bps uint64) string {
 	switch {
 	case bps >= 1e9 && bps%1e7 == 0:
-		return fmt.Sprintf("%ggbit", float64(bps)/1e9)
+		return num(float64(bps)/1e9) + "gbit"
 	case bps >= 1e6 && bps%1e4 == 0:
-		return fmt.Sprintf("%gmbit", float64(bps)/1e6)
+		return num(float64(bps)/1e6) + "mbit"
 	case bps >= 1e3 && bps%10 == 0:
-		return fmt.Sprintf("%gkbit", float64(bps)/1e3)
+		return num(float64(bps)/1e3) + "kbit"
 	}
 	return fmt.Sprintf("%dbit", bps)
 }

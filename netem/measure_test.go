@@ -114,7 +114,7 @@ func bulk(t testing.TB, from, to *Host, d time.Duration) float64 {
 	return <-res
 }
 
-func pct(d []time.Duration, p float64) time.Duration {
+func percentile(d []time.Duration, p float64) time.Duration {
 	s := slices.Clone(d)
 	slices.Sort(s)
 	if len(s) == 0 {

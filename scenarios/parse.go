@@ -170,7 +170,7 @@ func lineAt(data []byte, i int) int {
 func (p *parser) suite(root *yaml.Node) *Suite {
 	s := &Suite{File: p.file}
 	fs, _ := p.fields(root, "", "a mapping of suite keys",
-		[]string{"suite", "description", "links", "server", "matrix", "only", "skip", "load"},
+		[]string{"suite", "description", "links", "server", "matrix", "only", "skip", "load", "gates"},
 		map[string]string{
 			"name":  "the suite's name goes under suite:",
 			"link":  "links are listed under links:",
@@ -222,6 +222,9 @@ func (p *parser) suite(root *yaml.Node) *Suite {
 		} else {
 			s.Skip = list
 		}
+	}
+	if e, ok := fs["gates"]; ok {
+		s.Gates = p.gates(e.v, s, linksOK, matrixOK)
 	}
 	return s
 }

@@ -25,6 +25,8 @@ type Suite struct {
 	// one value, and matches a cell that has all of its values.
 	Only, Skip []map[string]string
 	Load       Load
+	// Gates are the suite's absolute objectives, in file order; see Gate.
+	Gates []Gate
 }
 
 // Direction overrides a link's impairment in one direction. The uplink

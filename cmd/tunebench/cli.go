@@ -20,6 +20,9 @@ const usage = `tunebench measures what a TCP/API tuning buys on an emulated netw
 Usage:
   tunebench run SUITE.yaml [-o results.txt] [--count N] [--backend auto|tun|netem] [--only k=v,...]
   tunebench validate SUITE.yaml         check a suite and list its cells
+  tunebench compare [-col /knob] [-filter Q] [-format text|csv|json|markdown] [label=]FILE...
+  tunebench gate --baseline base.txt --current new.txt --metric p99-ns [--max-regression 10%]
+  tunebench gate --suite SUITE.yaml --current new.txt   check the suite's gates:
   tunebench link run [link flags] [--server 'CMD'] -- CLIENT CMD...
   tunebench link up NAME [link flags]   hold a path in the foreground
   tunebench link exec NAME client|server -- CMD...
@@ -48,11 +51,14 @@ func (e exitStatus) Error() string { return fmt.Sprintf("exit status %d", int(e)
 func exitCode(err error) int {
 	var st exitStatus
 	var ue usageError
+	var gf gateFailed
 	switch {
 	case errors.As(err, &st):
 		return int(st)
 	case errors.As(err, &ue):
 		return 2
+	case errors.As(err, &gf):
+		return 1
 	}
 	return 1
 }
@@ -71,6 +77,10 @@ func run(stdout, stderr io.Writer, args []string) error {
 		return cmdRun(ctx, stdout, stderr, rest)
 	case "validate":
 		return cmdValidate(stdout, stderr, rest)
+	case "compare":
+		return cmdCompare(stdout, stderr, rest)
+	case "gate":
+		return cmdGate(stdout, stderr, rest)
 	case "link":
 		return cmdLink(ctx, stdout, stderr, rest)
 	case "doctor":

@@ -2,10 +2,16 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"time"
 
+	"github.com/tunebench/tunebench/netem"
+	"github.com/tunebench/tunebench/results"
+	"github.com/tunebench/tunebench/runner"
 	"github.com/tunebench/tunebench/scenarios"
 )
 
@@ -32,6 +38,178 @@ func cmdValidate(stdout, stderr io.Writer, args []string) error {
 	return nil
 }
 
+// runFlags are the flags of tunebench run.
+type runFlags struct {
+	out     string
+	count   int
+	backend string
+	only    string
+	seed    int64
+	quiet   bool
+}
+
+func (f *runFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.out, "o", "results.txt", "results `file`; it must not exist or be empty (its histograms go next to it, in .hist.jsonl)")
+	fs.IntVar(&f.count, "count", 0, "repetitions of every cell (0: the suite's load.count)")
+	fs.StringVar(&f.backend, "backend", netem.BackendAuto, "link emulator: auto, tun (userspace) or netem (kernel qdisc)")
+	fs.StringVar(&f.only, "only", "", "measure only the cells with these `values`, e.g. link=wan40,keepalive=off")
+	fs.Int64Var(&f.seed, "seed", 0, "seed of the order of the cells (0: random; the seed used is printed)")
+	fs.BoolVar(&f.quiet, "quiet", false, "print only the summary, not a line per repetition")
+}
+
+// parseInterleaved parses flags that may come before and after the
+// positional arguments, as in "run suite.yaml -o out.txt", and returns the
+// positional ones.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
 func cmdRun(ctx context.Context, stdout, stderr io.Writer, args []string) error {
-	return usagef("run: not built yet")
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var f runFlags
+	f.register(fs)
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	if len(pos) != 1 {
+		return usagef("run: give one suite file, e.g. tunebench run scenarios/quick.yaml -o results.txt")
+	}
+	if f.count < 0 || f.count > 1000 {
+		return usagef("run: --count %d: give 1 to 1000, or 0 for the suite's load.count", f.count)
+	}
+	if f.out == "" {
+		return usagef("run: -o is empty; give the results file, e.g. -o results.txt")
+	}
+	if f.backend != netem.BackendAuto {
+		if _, err := netem.ChooseBackend(f.backend); err != nil {
+			return usagef("run: --backend: %v", err)
+		}
+	}
+	s, err := scenarios.LoadFile(pos[0])
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	var cells []scenarios.Cell
+	if f.only != "" {
+		sel, err := scenarios.ParseSelector(f.only)
+		if err != nil {
+			return usagef("run: --only: %v", err)
+		}
+		if cells, err = s.Filter(sel); err != nil {
+			return usagef("run: --only: %v", err)
+		}
+	} else if cells, err = s.Expand(); err != nil {
+		return usageError{err.Error()}
+	}
+	sidecarPath := results.SidecarPath(f.out)
+	for _, p := range []string{f.out, sidecarPath} {
+		if err := checkFresh(p); err != nil {
+			return err
+		}
+	}
+	if err := needRoot("run"); err != nil {
+		return err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("run: finding the tunebench binary to start the server and load agent with: %w", err)
+	}
+
+	out, err := openFresh(f.out)
+	if err != nil {
+		return err
+	}
+	defer out.Close()
+	side, err := openFresh(sidecarPath)
+	if err != nil {
+		return err
+	}
+	defer side.Close()
+
+	progress := stdout
+	if f.quiet {
+		progress = io.Discard
+	}
+	sum, runErr := runner.Run(ctx, runner.Options{
+		Suite:    s,
+		Cells:    cells,
+		Count:    f.count,
+		Backend:  f.backend,
+		Exe:      exe,
+		Seed:     f.seed,
+		Results:  out,
+		Sidecar:  side,
+		Progress: progress,
+		Version:  version,
+	})
+	closeErr := errors.Join(out.Close(), side.Close())
+	if runErr != nil && sum.Reps == 0 && ctx.Err() == nil { // it could not start
+		return errors.Join(runErr, closeErr)
+	}
+	fmt.Fprintf(stdout, "tunebench: %d of %d repetitions in %v, %d failed; results in %s (histograms in %s)\n",
+		sum.Reps, sum.Planned, sum.Elapsed.Round(100*time.Millisecond), sum.Failed, f.out, sidecarPath)
+	if closeErr != nil {
+		return fmt.Errorf("run: closing the results: %w", closeErr)
+	}
+	switch {
+	case runErr != nil && ctx.Err() != nil:
+		fmt.Fprintf(stderr, "tunebench: interrupted after %d of %d repetitions; those are in %s\n", sum.Reps, sum.Planned, f.out)
+		return exitStatus(130)
+	case runErr != nil:
+		return fmt.Errorf("run: %w", runErr)
+	case sum.Reps > 0 && sum.Failed == sum.Reps:
+		return fmt.Errorf("run: every repetition failed; the first: %s", sum.FirstFailure)
+	case sum.Failed > 0:
+		return fmt.Errorf("run: %d of %d repetitions failed (the --- FAIL lines in %s say why); the first: %s", sum.Failed, sum.Reps, f.out, sum.FirstFailure)
+	}
+	if len(s.Matrix) > 0 {
+		fmt.Fprintf(stdout, "compare with: benchstat -col /%s %s\n", s.Matrix[0].Name, f.out)
+	}
+	return nil
+}
+
+// checkFresh refuses a results file that already holds something: a run
+// appends to its file and never truncates it, and mixing two runs' lines
+// would mix their configurations.
+func checkFresh(path string) error {
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("run: %w", err)
+	case !fi.Mode().IsRegular():
+		return usagef("run: %s is not a regular file; give a results file with -o", path)
+	case fi.Size() > 0:
+		return usagef("run: %s already holds results; give another file with -o, or move it away (resuming a run is not supported yet)", path)
+	}
+	return nil
+}
+
+// openFresh opens path for appending, creating it, and refuses it if it
+// is not empty by then.
+func openFresh(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("run: %w; give a results file you can write with -o", err)
+	}
+	// Checked again on the open file: another run may have written it
+	// since the first check.
+	if fi, err := f.Stat(); err != nil || fi.Size() > 0 {
+		f.Close()
+		return nil, errors.Join(err, checkFresh(path))
+	}
+	return f, nil
 }

@@ -1,0 +1,77 @@
+package netem
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// The kernel backend cannot run on a kernel without sch_netem (this one),
+// so its translation is checked on its own.
+func TestNetemQdisc(t *testing.T) {
+	tests := []struct {
+		name                    string
+		d                       Direction
+		latency, jitter, minLim uint32
+		rate                    uint64
+		loss                    float32
+		wantErr                 string
+	}{
+		{name: "delay only", d: Direction{Delay: 20 * time.Millisecond}, latency: 20000, minLim: 10000},
+		{name: "loss", d: Direction{Delay: time.Millisecond, Loss: 0.01}, latency: 1000, loss: 1, minLim: 10000},
+		{name: "jitter keeps order with a huge rate", d: Direction{Delay: 20 * time.Millisecond, Jitter: 2 * time.Millisecond},
+			latency: 20000, jitter: 2000, rate: 400e9, minLim: 10000},
+		{name: "jitter may reorder", d: Direction{Delay: 20 * time.Millisecond, Jitter: 2 * time.Millisecond, Reorder: true},
+			latency: 20000, jitter: 2000, minLim: 10000},
+		// 100 Mbit/s × 50 ms = 625 KB in flight = 9766 packets of 64 B, plus the queue.
+		{name: "rate sizes the limit", d: Direction{Delay: 50 * time.Millisecond, Rate: 100e6, QueuePackets: 100},
+			latency: 50000, rate: 100e6, minLim: 100 + 9765},
+		{name: "normal jitter", d: Direction{Delay: 20 * time.Millisecond, Jitter: time.Millisecond, Distribution: Normal}, wantErr: "normal jitter"},
+		{name: "gemodel", d: Direction{GE: GilbertElliott{Enable: true, P: .01, R: .3, OneH: 1}}, wantErr: "gemodel"},
+		{name: "byte queue", d: Direction{Rate: 1e6, QueueBytes: 64000}, wantErr: "queue in bytes"},
+		{name: "overhead", d: Direction{Rate: 1e6, Overhead: 38}, wantErr: "overhead"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			q, err := netemAttrs(tt.d, DefaultMTU)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), "--backend tun") {
+					t.Fatalf("err %v; want one naming %q and the fix", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if q.Latency != tt.latency || q.Jitter != tt.jitter || q.Rate64 != tt.rate || q.Loss != tt.loss {
+				t.Errorf("got latency %d jitter %d rate %d loss %v; want %d %d %d %v", q.Latency, q.Jitter, q.Rate64, q.Loss, tt.latency, tt.jitter, tt.rate, tt.loss)
+			}
+			if q.Limit < tt.minLim {
+				t.Errorf("limit %d; want at least %d so netem never drops by accident", q.Limit, tt.minLim)
+			}
+		})
+	}
+}
+
+func TestChooseBackend(t *testing.T) {
+	for _, name := range []string{BackendTUN, BackendNetem, BackendVeth} {
+		c, err := ChooseBackend(name)
+		if err != nil || c.Backend != name {
+			t.Errorf("ChooseBackend(%q) = %v, %v; want it as asked", name, c, err)
+		}
+	}
+	if _, err := ChooseBackend("docker"); err == nil || !strings.Contains(err.Error(), "auto, tun, netem") {
+		t.Errorf("unknown backend: err %v; want one listing the backends", err)
+	}
+	needRoot(t)
+	c, err := ChooseBackend(BackendAuto)
+	if err != nil || c.Reason == "" {
+		t.Fatalf("auto: %v, %v; want a choice and why", c, err)
+	}
+	if (ProbeNetem() == nil) != (c.Backend == BackendNetem) {
+		t.Errorf("auto chose %s (%s) against the probe", c.Backend, c.Reason)
+	}
+	if left := leftovers(); len(left) > 0 {
+		t.Errorf("the probe left %v", left)
+	}
+}

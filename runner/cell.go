@@ -1,0 +1,165 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os/exec"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tunebench/tunebench/netem"
+	"github.com/tunebench/tunebench/results"
+	"github.com/tunebench/tunebench/scenarios"
+)
+
+// DefaultPort is the server's port when the suite names none.
+const DefaultPort = 8080
+
+// outcome is what one repetition left: its sample, and what to undo.
+type outcome struct {
+	sample results.Sample
+	// interrupted: the run's context ended before the measurement did, so
+	// the sample is no result and is not written.
+	interrupted bool
+	// teardown stops the server and removes the hosts, last made first
+	// undone. It must be called once, after the sample is written.
+	teardown func() error
+}
+
+// undoStack holds the undos of what a repetition created.
+type undoStack []func() error
+
+func (u *undoStack) push(f func() error) { *u = append(*u, f) }
+
+// run runs the undos last-in first-out and joins their errors.
+func (u *undoStack) run() error {
+	var errs []error
+	for i := len(*u) - 1; i >= 0; i-- {
+		if err := (*u)[i](); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	*u = nil
+	return errors.Join(errs...)
+}
+
+// repetition measures one repetition of one cell: it builds the hosts and
+// the link, starts the server and drives the load. Every failure becomes a
+// sample with Failed set; the run goes on. seq is the repetition's place in
+// the run, which names its hosts.
+func (r *run) repetition(ctx context.Context, sl slot, seq int) (out outcome) {
+	cell := r.o.Cells[sl.Cell]
+	started := time.Now()
+	out.sample = results.Sample{Suite: r.suite, Cell: cell.Name(), Rep: sl.Rep, Started: started}
+	cctx, cancel := context.WithTimeout(ctx, r.cellTimeout)
+	var undo undoStack
+	undo.push(func() error { cancel(); return nil })
+	out.teardown = undo.run
+
+	fail := func(err error) outcome {
+		msg := err.Error()
+		switch {
+		case ctx.Err() != nil:
+			out.interrupted = true
+		case cctx.Err() != nil:
+			msg = fmt.Sprintf("cell timeout: %v passed (%s); raise load.cell_timeout if the cell needs longer", r.cellTimeout, msg)
+		}
+		out.sample.Failed = msg
+		out.sample.Elapsed = time.Since(started)
+		return out
+	}
+
+	topo, err := netem.Up(cctx, netem.Config{
+		Name:    fmt.Sprintf("r%d-%s", seq, r.tag),
+		Link:    r.links[sl.Cell],
+		Backend: r.backend.Backend,
+	})
+	if err != nil {
+		return fail(fmt.Errorf("link: %w", err))
+	}
+	undo.push(topo.Close)
+
+	srv, err := startServer(cctx, topo.Server.NS, r.serverCommand(), r.o.Suite.Server.Command == "")
+	if srv != nil {
+		undo.push(srv.stop)
+	}
+	if err != nil {
+		return fail(err)
+	}
+
+	res, err := driveLoad(cctx, topo.Client.NS, r.o.Exe, r.agentConfig(cell))
+	if err != nil {
+		return fail(err)
+	}
+	select {
+	case <-srv.exited:
+		return fail(fmt.Errorf("server exited during the load: %s", srv.exitedWith()))
+	default:
+	}
+	if err := fillSample(&out.sample, res); err != nil {
+		return fail(err)
+	}
+	out.sample.Elapsed = time.Since(started)
+	return out
+}
+
+// fillSample copies the agent's result into s, or says why the repetition
+// measured nothing worth a line.
+func fillSample(s *results.Sample, res *AgentResult) error {
+	switch {
+	case res.Requests <= 0:
+		return errors.New("load agent: no measured requests")
+	case res.Errors >= res.Requests:
+		msg := fmt.Sprintf("no successful requests (%d of %d failed)", res.Errors, res.Requests)
+		if len(res.ErrorSamples) > 0 {
+			msg += ": " + res.ErrorSamples[0]
+		}
+		return errors.New(msg)
+	}
+	lat, err := DecodeHistogram(res.Latency)
+	if err != nil {
+		return fmt.Errorf("load agent: latency: %w", err)
+	}
+	co, err := DecodeHistogram(res.LatencyCO)
+	if err != nil {
+		return fmt.Errorf("load agent: latency_co: %w", err)
+	}
+	s.Requests, s.Errors, s.Achieved = res.Requests, res.Errors, res.Achieved
+	s.Latency, s.LatencyCO = lat, co
+	return nil
+}
+
+// serverAddr is where the server listens in the server host.
+func (r *run) serverAddr() string {
+	return net.JoinHostPort(netem.ServerAddr.String(), strconv.Itoa(r.port))
+}
+
+// serverCommand is the reference server, `tunebench serve`, or the suite's
+// own command run by /bin/sh with {server}, {port} and {addr} replaced.
+func (r *run) serverCommand() *exec.Cmd {
+	if c := r.o.Suite.Server.Command; c != "" {
+		c = strings.NewReplacer("{server}", netem.ServerAddr.String(), "{port}", strconv.Itoa(r.port), "{addr}", r.serverAddr()).Replace(c)
+		return exec.Command("/bin/sh", "-c", c)
+	}
+	return exec.Command(r.o.Exe, "serve", "--addr", r.serverAddr())
+}
+
+// agentConfig is the load of one repetition of cell.
+func (r *run) agentConfig(cell scenarios.Cell) AgentConfig {
+	l := r.o.Suite.Load
+	keepAlive := true // HTTP/1.1's default when the matrix leaves it out
+	if v, ok := cell.Get("keepalive"); ok {
+		keepAlive = v == "on"
+	}
+	return AgentConfig{
+		URL:       "http://" + r.serverAddr() + r.o.Suite.Server.Endpoint,
+		Rate:      l.Rate,
+		Warmup:    l.Warmup,
+		Duration:  l.Duration,
+		KeepAlive: keepAlive,
+		Timeout:   l.Timeout,
+	}
+}

@@ -1,0 +1,100 @@
+package runner
+
+import (
+	"bufio"
+	"io"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+
+	"github.com/tunebench/tunebench/netem"
+	"github.com/tunebench/tunebench/results"
+	"github.com/tunebench/tunebench/scenarios"
+)
+
+// machine is what the results header says about the host.
+type machine struct {
+	Kernel string // uname -r
+	CPU    string // model name
+}
+
+// thisMachine reads the kernel release and the CPU model; what cannot be
+// read is left empty and left out of the header.
+func thisMachine() machine {
+	var m machine
+	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		m.Kernel = strings.TrimSpace(string(b))
+	}
+	if f, err := os.Open("/proc/cpuinfo"); err == nil {
+		m.CPU = cpuModel(f)
+		f.Close()
+	}
+	return m
+}
+
+// cpuModel returns the first "model name" of a /proc/cpuinfo, the key go
+// test's "cpu:" line comes from too.
+func cpuModel(r io.Reader) string {
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), ":")
+		if ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
+// header is the run's file-level configuration: what holds for every line
+// of the results file. Keys are as benchfmt wants them (lower case, no
+// spaces); values are one line. Empty values are left out.
+func header(o Options, count int, seed int64, backend netem.Choice, m machine) []results.Config {
+	s := o.Suite
+	var cfg []results.Config
+	add := func(k, v string) {
+		v = strings.Join(strings.Fields(v), " ")
+		if v != "" {
+			cfg = append(cfg, results.Config{Key: k, Value: v})
+		}
+	}
+	version := o.Version
+	if version == "" {
+		version = "dev"
+	}
+	add("tunebench", version)
+	add("suite", s.Name)
+	add("description", s.Description)
+	add("goos", runtime.GOOS)
+	add("goarch", runtime.GOARCH)
+	add("kernel", m.Kernel)
+	add("cpu", m.CPU)
+	add("backend", backend.Backend)
+	add("backend-reason", backend.Reason)
+	add("seed", strconv.FormatInt(seed, 10))
+	add("count", strconv.Itoa(count))
+	add("load", loadString(s.Load))
+	if s.Server.Command != "" {
+		add("server", s.Server.Command)
+	} else {
+		add("server", "reference")
+	}
+	add("endpoint", s.Server.Endpoint)
+	seen := make(map[string]bool)
+	for _, c := range o.Cells {
+		if !seen[c.Link.Name] {
+			seen[c.Link.Name] = true
+			add("link-"+c.Link.Name, c.Link.String())
+		}
+	}
+	return cfg
+}
+
+// loadString describes a load as "rate=20/s duration=2s warmup=500ms
+// timeout=10s".
+func loadString(l scenarios.Load) string {
+	return "rate=" + strconv.FormatFloat(l.Rate, 'f', -1, 64) + "/s" +
+		" duration=" + l.Duration.String() +
+		" warmup=" + l.Warmup.String() +
+		" timeout=" + l.Timeout.String()
+}

@@ -1,0 +1,224 @@
+// Package runner measures a suite: for every repetition of every cell, in
+// an interleaved order, it builds the client and server hosts joined by the
+// cell's emulated link, starts the server in one and the load agent in the
+// other, and appends what the agent measured to the results file at once.
+//
+// The load agent, `tunebench load`, lives here too (see AgentConfig and
+// RunAgent): it is the child process that drives the load.
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/tunebench/tunebench/netem"
+	"github.com/tunebench/tunebench/results"
+	"github.com/tunebench/tunebench/scenarios"
+)
+
+// Options is the wanted run. It is plain data; Run checks it.
+type Options struct {
+	Suite *scenarios.Suite
+	// Cells are the cells to measure, already expanded and filtered.
+	Cells []scenarios.Cell
+	// Count is the repetitions of every cell; 0 takes Suite.Load.Count.
+	Count int
+	// Backend is the link emulator: auto (or empty), tun or netem.
+	Backend string
+	// Exe is the path of the tunebench binary, started as `Exe serve` in
+	// the server host and `Exe load` in the client host.
+	Exe string
+	// Seed fixes the order of the cells; 0 picks one at random. The seed
+	// used is printed and written to the results header, so that a run's
+	// order can be repeated.
+	Seed int64
+	// Results receives the results file: its header, then one line per
+	// repetition, each flushed and synced as it is written.
+	Results io.Writer
+	// Sidecar, if not nil, receives every repetition's histograms as JSON
+	// lines (see results.Sidecar).
+	Sidecar io.Writer
+	// Progress, if not nil, receives a human line per finished repetition
+	// and a few about the run.
+	Progress io.Writer
+	// Version is the tunebench version for the results header.
+	Version string
+}
+
+// Summary is what a run did.
+type Summary struct {
+	// Reps is the repetitions measured and written, Failed those of them
+	// written as failures, Planned all the run meant to measure.
+	Reps, Failed, Planned int
+	// FirstFailure is why the first failed repetition failed.
+	FirstFailure string
+	Seed         int64
+	Backend      string // the backend used, auto resolved
+	Elapsed      time.Duration
+}
+
+// run is the running state of one Run.
+type run struct {
+	o           Options
+	suite       string       // benchmark name without "Benchmark"
+	links       []netem.Link // per cell
+	backend     netem.Choice
+	port        int
+	cellTimeout time.Duration
+	tag         string // tells this run's hosts from another Run's in the process
+}
+
+// Run measures o.Count repetitions of every cell of o.Cells. A repetition
+// that fails (the hosts cannot be built, the server does not start, the
+// agent crashes, the cell times out, no request succeeds) is written as a
+// failure line and the run goes on. The error is for a run that cannot
+// start or cannot write its results; when ctx ends, Run tears the current
+// repetition down without writing it and returns ctx's error with the
+// summary so far. Everything already written stays.
+func Run(ctx context.Context, o Options) (Summary, error) {
+	start := time.Now()
+	r, count, err := newRun(o)
+	if err != nil {
+		return Summary{}, err
+	}
+	o = r.o
+	sum := Summary{Seed: o.Seed, Planned: len(o.Cells) * count}
+	if err := ctx.Err(); err != nil {
+		return sum, err // before anything is written
+	}
+	progress := o.Progress
+	if progress == nil {
+		progress = io.Discard
+	}
+
+	if r.backend, err = netem.ChooseBackend(o.Backend); err != nil {
+		return sum, fmt.Errorf("runner: %w", err)
+	}
+	sum.Backend = r.backend.Backend
+	if removed, err := netem.Sweep(); err != nil {
+		fmt.Fprintf(progress, "warning: sweeping what dead runs left: %v\n", err)
+	} else if len(removed) > 0 {
+		fmt.Fprintf(progress, "removed %d namespaces that dead runs left\n", len(removed))
+	}
+
+	w, err := results.NewWriter(o.Results, header(o, count, o.Seed, r.backend, thisMachine()))
+	if err != nil {
+		return sum, fmt.Errorf("runner: %w", err)
+	}
+	var sidecar *results.Sidecar
+	if o.Sidecar != nil {
+		sidecar = results.NewSidecar(o.Sidecar)
+	}
+
+	fmt.Fprintf(progress, "seed %d (rerun the same order with --seed %d)\n", o.Seed, o.Seed)
+	fmt.Fprintf(progress, "backend %s: %s\n", r.backend.Backend, r.backend.Reason)
+	fmt.Fprintf(progress, "%s × %s; about %v of load\n", plural(len(o.Cells), "cell"), plural(count, "repetition"),
+		time.Duration(len(o.Cells)*count)*(o.Suite.Load.Warmup+o.Suite.Load.Duration))
+
+	plan := order(len(o.Cells), count, o.Seed)
+	for i, sl := range plan {
+		if ctx.Err() != nil {
+			break
+		}
+		out := r.repetition(ctx, sl, i+1)
+		if out.interrupted {
+			if err := out.teardown(); err != nil {
+				fmt.Fprintf(progress, "warning: teardown: %v\n", err)
+			}
+			break
+		}
+		s := out.sample
+		werr := w.Write(s)
+		if werr == nil && sidecar != nil {
+			werr = sidecar.Write(s)
+		}
+		if werr == nil {
+			sum.Reps++
+			if s.Failed != "" {
+				sum.Failed++
+				if sum.FirstFailure == "" {
+					sum.FirstFailure = oneLine(s.Failed)
+				}
+			}
+			fmt.Fprintln(progress, progressLine(i+1, len(plan), s))
+		}
+		if err := out.teardown(); err != nil {
+			fmt.Fprintf(progress, "warning: %s rep %d: teardown: %v\n", s.Cell, s.Rep, err)
+		}
+		if werr != nil {
+			sum.Elapsed = time.Since(start)
+			return sum, fmt.Errorf("runner: %w", werr)
+		}
+	}
+	sum.Elapsed = time.Since(start)
+	if err := ctx.Err(); err != nil {
+		return sum, err
+	}
+	return sum, nil
+}
+
+// newRun checks o, fills in its defaults and translates its links. It
+// returns the repetition count in effect.
+func newRun(o Options) (*run, int, error) {
+	switch {
+	case o.Suite == nil:
+		return nil, 0, errors.New("runner: no suite")
+	case len(o.Cells) == 0:
+		return nil, 0, errors.New("runner: no cells to measure; expand the suite first")
+	case o.Exe == "":
+		return nil, 0, errors.New("runner: no tunebench binary to start the server and the load agent with; set Options.Exe")
+	case o.Results == nil:
+		return nil, 0, errors.New("runner: no results writer")
+	case o.Count < 0:
+		return nil, 0, fmt.Errorf("runner: count %d: negative; give 1 or more, or 0 for the suite's", o.Count)
+	}
+	count := o.Count
+	if count == 0 {
+		count = o.Suite.Load.Count
+	}
+	if count == 0 {
+		count = scenarios.DefaultCount
+	}
+	if o.Seed == 0 {
+		o.Seed = newSeed()
+	}
+	suite := *o.Suite
+	if suite.Server.Endpoint == "" {
+		suite.Server.Endpoint = scenarios.DefaultEndpoint
+	}
+	o.Suite = &suite
+	r := &run{
+		o:           o,
+		suite:       strings.TrimPrefix(suite.BenchName(), "Benchmark"),
+		port:        suite.Server.Port,
+		cellTimeout: suite.Load.CellTimeout,
+		tag:         fmt.Sprintf("%04x", rand.Uint32N(1<<16)),
+	}
+	if r.port == 0 {
+		r.port = DefaultPort
+	}
+	if r.cellTimeout == 0 {
+		r.cellTimeout = suite.Load.Warmup + suite.Load.Duration + scenarios.CellTimeoutSlack
+	}
+	for _, c := range o.Cells {
+		l := netemLink(c.Link)
+		if err := l.Validate(); err != nil {
+			return nil, 0, fmt.Errorf("runner: link %s: %w", c.Link.Name, err)
+		}
+		r.links = append(r.links, l)
+	}
+	return r, count, nil
+}
+
+// plural writes "1 cell", "2 cells".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
