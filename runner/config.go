@@ -17,6 +17,10 @@ import (
 type machine struct {
 	Kernel string // uname -r
 	CPU    string // model name
+	// CC is the congestion control new namespaces inherit from the host
+	// (a knob of its own sets it per cell); BBR paces its first rounds,
+	// which shows in the latency of responses over ten segments.
+	CC string
 }
 
 // thisMachine reads the kernel release and the CPU model; what cannot be
@@ -25,6 +29,9 @@ func thisMachine() machine {
 	var m machine
 	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
 		m.Kernel = strings.TrimSpace(string(b))
+	}
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/tcp_congestion_control"); err == nil {
+		m.CC = strings.TrimSpace(string(b))
 	}
 	if f, err := os.Open("/proc/cpuinfo"); err == nil {
 		m.CPU = cpuModel(f)
@@ -69,6 +76,7 @@ func header(o Options, count int, seed int64, backend netem.Choice, m machine) [
 	add("goarch", runtime.GOARCH)
 	add("kernel", m.Kernel)
 	add("cpu", m.CPU)
+	add("tcp-cc", m.CC)
 	add("backend", backend.Backend)
 	add("backend-reason", backend.Reason)
 	add("seed", strconv.FormatInt(seed, 10))

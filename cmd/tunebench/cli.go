@@ -19,6 +19,7 @@ const usage = `tunebench measures what a TCP/API tuning buys on an emulated netw
 
 Usage:
   tunebench run SUITE.yaml [-o results.txt] [--count N] [--backend auto|tun|netem] [--only k=v,...]
+                [--seed N] [--quiet] [--gate]
   tunebench validate SUITE.yaml         check a suite and list its cells
   tunebench compare [-col /knob] [-filter Q] [-format text|csv|json|markdown] [label=]FILE...
   tunebench gate --baseline base.txt --current new.txt --metric p99-ns [--max-regression 10%]

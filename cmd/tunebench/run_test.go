@@ -98,7 +98,7 @@ func TestRunCommand(t *testing.T) {
 		"] link=lan/keepalive=on rep 2: p50 ",
 		"tunebench: 4 of 4 repetitions in ",
 		", 0 failed; results in " + out + " (histograms in " + filepath.Join(dir, "results.hist.jsonl") + ")\n",
-		"compare with: benchstat -col /keepalive " + out + "\n",
+		"compare with: tunebench compare -col /keepalive " + out + "\n",
 	} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("stdout lacks %q", want)
@@ -298,4 +298,31 @@ func TestRunInterrupt(t *testing.T) {
 	if _, err := os.Stat("/proc/" + strconv.Itoa(cmd.Process.Pid)); err == nil {
 		t.Errorf("process %d still exists", cmd.Process.Pid)
 	}
+}
+
+func TestRunGate(t *testing.T) {
+	needRootT(t)
+	dir := t.TempDir()
+	tests := []struct {
+		name, gates string
+		want        int
+	}{
+		// A 2 ms link cannot answer in 1 µs; it answers well within 1 s.
+		{"met", "gates: [{metric: p99, max: 1s, where: {keepalive: on}}]\n", 0},
+		{"missed", "gates: [{metric: p50, max: 1us, where: {keepalive: on}}]\n", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			suite := writeTempIn(t, dir, tt.name+".yaml", "suite: gated\nlinks: [{name: lan, rtt: 2ms}]\nmatrix: {keepalive: [on]}\nload: {rate: 20, duration: 0.5s, count: 2}\n"+tt.gates)
+			_, stderr, code := tbRunCode(t, "run", suite, "-o", filepath.Join(dir, tt.name+".txt"), "--gate")
+			if code != tt.want {
+				t.Errorf("run --gate: exit status %d; want %d (stderr %q)", code, tt.want, stderr)
+			}
+		})
+	}
+	noSuite := writeTempIn(t, dir, "nogates.yaml", runSuiteYAML)
+	if _, stderr, code := tbRunCode(t, "run", noSuite, "-o", filepath.Join(dir, "n.txt"), "--gate"); code != 2 || !strings.Contains(stderr, "no gates") {
+		t.Errorf("run --gate on a suite without gates: exit %d, %q; want 2 and the fix", code, stderr)
+	}
+	noLeftovers(t)
 }

@@ -46,6 +46,7 @@ type runFlags struct {
 	only    string
 	seed    int64
 	quiet   bool
+	gate    bool
 }
 
 func (f *runFlags) register(fs *flag.FlagSet) {
@@ -55,6 +56,7 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.only, "only", "", "measure only the cells with these `values`, e.g. link=wan40,keepalive=off")
 	fs.Int64Var(&f.seed, "seed", 0, "seed of the order of the cells (0: random; the seed used is printed)")
 	fs.BoolVar(&f.quiet, "quiet", false, "print only the summary, not a line per repetition")
+	fs.BoolVar(&f.gate, "gate", false, "after the run, check the suite's gates: on the results (exit status 1 if one fails)")
 }
 
 // parseInterleaved parses flags that may come before and after the
@@ -100,6 +102,9 @@ func cmdRun(ctx context.Context, stdout, stderr io.Writer, args []string) error 
 	s, err := scenarios.LoadFile(pos[0])
 	if err != nil {
 		return usageError{err.Error()}
+	}
+	if f.gate && len(s.Gates) == 0 {
+		return usagef("run: --gate: %s has no gates:; add objectives such as gates: [{metric: p99, max: 150ms}]", pos[0])
 	}
 	var cells []scenarios.Cell
 	if f.only != "" {
@@ -174,8 +179,13 @@ func cmdRun(ctx context.Context, stdout, stderr io.Writer, args []string) error 
 	case sum.Failed > 0:
 		return fmt.Errorf("run: %d of %d repetitions failed (the --- FAIL lines in %s say why); the first: %s", sum.Failed, sum.Reps, f.out, sum.FirstFailure)
 	}
+	if f.gate {
+		if err := gateSuite(stdout, s, f.out, "text"); err != nil {
+			return err // a failed gate exits 1, bad input 2
+		}
+	}
 	if len(s.Matrix) > 0 {
-		fmt.Fprintf(stdout, "compare with: benchstat -col /%s %s\n", s.Matrix[0].Name, f.out)
+		fmt.Fprintf(stdout, "compare with: tunebench compare -col /%s %s\n", s.Matrix[0].Name, f.out)
 	}
 	return nil
 }
