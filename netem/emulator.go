@@ -86,6 +86,7 @@ func newPipe(src, dst tun.Device, d Direction, mtu int, seed, stream uint64, epo
 func (p *pipe) now() int64 { return int64(time.Since(p.epoch)) }
 
 func (p *pipe) start() {
+	reserveProcs(2)
 	p.wg.Add(2)
 	go p.reader()
 	go p.writer()
@@ -202,6 +203,7 @@ func (p *pipe) writer() {
 	fds := []unix.PollFd{{Fd: int32(p.wake), Events: unix.POLLIN}, {Fd: int32(p.stop), Events: unix.POLLIN}}
 	var drain [8]byte
 	var early oversleep
+	var spin spinBudget
 	for {
 		p.mu.Lock()
 		if p.closed {
@@ -242,14 +244,14 @@ func (p *pipe) writer() {
 		}
 		var ts *unix.Timespec
 		if wait >= 0 {
-			if wait <= early.margin() {
+			if wait <= early.margin() && spin.allow(now, wait) {
 				// Close enough: spin to the due time rather than trust a
 				// wake-up that this machine delivers late.
 				for p.now() < now+wait {
 				}
 				continue
 			}
-			t := unix.NsecToTimespec(wait - early.margin())
+			t := unix.NsecToTimespec(max(wait-early.margin(), 0))
 			ts = &t
 		}
 		_, err := unix.Ppoll(fds, ts, nil)
@@ -259,7 +261,7 @@ func (p *pipe) writer() {
 		if fds[1].Revents != 0 {
 			return
 		}
-		if ts != nil && fds[0].Revents == 0 {
+		if ts != nil && fds[0].Revents == 0 && wait > early.margin() {
 			early.observe(p.now() - (now + wait - early.margin()))
 		}
 		_, _ = unix.Read(p.wake, drain[:])
@@ -298,8 +300,31 @@ func (p *pipe) close() {
 	one := uint64(1)
 	_, _ = unix.Write(p.stop, (*[8]byte)(unsafe.Pointer(&one))[:])
 	p.wg.Wait()
+	reserveProcs(-2)
 	unix.Close(p.wake)
 	unix.Close(p.stop)
+}
+
+var (
+	procsMu   sync.Mutex
+	procsBase int // GOMAXPROCS before the first pipe; guarded by procsMu
+	procsHeld int // threads of running pipes; guarded by procsMu
+)
+
+// reserveProcs keeps one Go P for each running emulator thread. The
+// threads are locked and sleep in syscalls; returning from one, a thread
+// needs a P, and with GOMAXPROCS at the core count those can all be held by
+// the load's goroutines, parking a due packet's release for milliseconds.
+// Idle Ps cost nothing: the threads block in the kernel, which schedules
+// them (at real-time priority) against the rest.
+func reserveProcs(n int) {
+	procsMu.Lock()
+	defer procsMu.Unlock()
+	if procsHeld == 0 {
+		procsBase = runtime.GOMAXPROCS(0)
+	}
+	procsHeld += n
+	runtime.GOMAXPROCS(procsBase + procsHeld)
 }
 
 func (p *pipe) stats() DirStats {
@@ -393,4 +418,30 @@ func abs(x int64) int64 {
 // The caller must hold the thread locked and never release it.
 func realtime() {
 	_ = unix.SchedSetAttr(0, &unix.SchedAttr{Size: unix.SizeofSchedAttr, Policy: unix.SCHED_FIFO, Priority: 10}, 0)
+}
+
+// spinBudget caps the writer's spinning at a fifth of each 10 ms window.
+// When packets are due back to back (a saturated link) the head is always
+// within the margin; spinning then would hold a CPU at real-time priority
+// for good and trip the kernel's RT throttling, which stalls every such
+// thread for tens of milliseconds. Past the budget the writer sleeps and
+// releases what is due in one batch when it wakes.
+type spinBudget struct {
+	window, spent int64
+}
+
+const (
+	spinWindow = 10_000_000 // ns
+	spinShare  = spinWindow / 5
+)
+
+func (b *spinBudget) allow(now, d int64) bool {
+	if now-b.window >= spinWindow {
+		b.window, b.spent = now, 0
+	}
+	if b.spent+d > spinShare {
+		return false
+	}
+	b.spent += d
+	return true
 }
