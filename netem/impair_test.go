@@ -95,25 +95,8 @@ type sendOpts struct {
 // plus half a second after the last send, so a lossy link costs no more.
 func sendSeq(t testing.TB, topo *Topology, o sendOpts) (seq []uint32, sizes []int) {
 	t.Helper()
-	var rx *net.UDPConn
-	err := topo.Server.NS.Do(func() error {
-		var err error
-		rx, err = net.ListenUDP("udp4", &net.UDPAddr{IP: ServerAddr.AsSlice()})
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rx, tx := udpPair(t, topo)
 	defer rx.Close()
-	var tx *net.UDPConn
-	err = topo.Client.NS.Do(func() error {
-		var err error
-		tx, err = net.DialUDP("udp4", nil, rx.LocalAddr().(*net.UDPAddr))
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	defer tx.Close()
 	if o.df {
 		setDF(t, tx)

@@ -16,25 +16,8 @@ import (
 // this machine, so they read one clock.
 func oneWay(t testing.TB, topo *Topology, n int, gap time.Duration) []time.Duration {
 	t.Helper()
-	var rx *net.UDPConn
-	err := topo.Server.NS.Do(func() error {
-		var err error
-		rx, err = net.ListenUDP("udp4", &net.UDPAddr{IP: ServerAddr.AsSlice()})
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rx, tx := udpPair(t, topo)
 	defer rx.Close()
-	var tx *net.UDPConn
-	err = topo.Client.NS.Do(func() error {
-		var err error
-		tx, err = net.DialUDP("udp4", nil, rx.LocalAddr().(*net.UDPAddr))
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	defer tx.Close()
 	// The kernel stamps each datagram as it reaches the socket
 	// (SO_TIMESTAMPNS), so the receiver's own wake-up is not counted.
@@ -136,4 +119,28 @@ func rxStamp(oob []byte) (int64, bool) {
 		}
 	}
 	return 0, false
+}
+
+// udpPair opens a receiver in the server host and a sender in the client
+// host connected to it.
+func udpPair(t testing.TB, topo *Topology) (rx, tx *net.UDPConn) {
+	t.Helper()
+	err := topo.Server.NS.Do(func() error {
+		var err error
+		rx, err = net.ListenUDP("udp4", &net.UDPAddr{IP: ServerAddr.AsSlice()})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = topo.Client.NS.Do(func() error {
+		var err error
+		tx, err = net.DialUDP("udp4", nil, rx.LocalAddr().(*net.UDPAddr))
+		return err
+	})
+	if err != nil {
+		rx.Close()
+		t.Fatal(err)
+	}
+	return rx, tx
 }

@@ -247,27 +247,7 @@ func (p *parser) where(v *yaml.Node, path string, s *Suite, linksOK, matrixOK bo
 		p.add(v.Line, path, "empty; leave where out to check every cell, or give knob: value pairs, e.g. {link: wan40}")
 		return nil
 	}
-	m := make(map[string]string, len(es))
-	for _, e := range es {
-		kpath := join(path, e.key)
-		val, ok := p.scalar(e.v, kpath, "one value")
-		if !ok {
-			continue
-		}
-		if info, ok := p.knobs.byName[e.key]; ok {
-			if c, err := info.Canonical(val); err == nil {
-				val = c
-			}
-		}
-		m[e.key] = val
-		if e.key == "link" && !linksOK || e.key != "link" && !matrixOK {
-			continue
-		}
-		if msg := s.checkPair(e.key, val); msg != "" {
-			p.add(e.v.Line, kpath, "%s", msg)
-		}
-	}
-	return m
+	return p.knobMap(es, path, s, linksOK, matrixOK)
 }
 
 // shortMetricNames returns the short metric names, sorted.

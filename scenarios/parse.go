@@ -445,6 +445,33 @@ func (p *parser) load(v *yaml.Node) Load {
 	return l
 }
 
+// knobMap reads the entries of a partial cell (an only: or skip: entry, a
+// gate's where:), canonicalising values and checking each pair against the
+// links and the matrix when those parsed cleanly.
+func (p *parser) knobMap(es []entry, path string, s *Suite, linksOK, matrixOK bool) map[string]string {
+	m := make(map[string]string, len(es))
+	for _, e := range es {
+		kpath := join(path, e.key)
+		val, ok := p.scalar(e.v, kpath, "one value")
+		if !ok {
+			continue
+		}
+		if info, ok := p.knobs.byName[e.key]; ok {
+			if c, err := info.Canonical(val); err == nil {
+				val = c
+			}
+		}
+		m[e.key] = val
+		if e.key == "link" && !linksOK || e.key != "link" && !matrixOK {
+			continue
+		}
+		if msg := s.checkPair(e.key, val); msg != "" {
+			p.add(e.v.Line, kpath, "%s", msg)
+		}
+	}
+	return m
+}
+
 // prune reads only: or skip:, a list of partial cells. Keys and values are
 // checked against the links and the matrix when those parsed cleanly.
 func (p *parser) prune(v *yaml.Node, key string, s *Suite, linksOK, matrixOK bool) []map[string]string {
@@ -466,27 +493,7 @@ func (p *parser) prune(v *yaml.Node, key string, s *Suite, linksOK, matrixOK boo
 			p.add(n.Line, path, "empty entry; it would match every cell; give knob: value pairs, e.g. {link: lan, keepalive: off}")
 			continue
 		}
-		m := make(map[string]string, len(es))
-		for _, e := range es {
-			kpath := join(path, e.key)
-			val, ok := p.scalar(e.v, kpath, "one value")
-			if !ok {
-				continue
-			}
-			if info, ok := p.knobs.byName[e.key]; ok {
-				if c, err := info.Canonical(val); err == nil {
-					val = c
-				}
-			}
-			m[e.key] = val
-			if e.key == "link" && !linksOK || e.key != "link" && !matrixOK {
-				continue
-			}
-			if msg := s.checkPair(e.key, val); msg != "" {
-				p.add(e.v.Line, kpath, "%s", msg)
-			}
-		}
-		list = append(list, m)
+		list = append(list, p.knobMap(es, path, s, linksOK, matrixOK))
 	}
 	return list
 }
