@@ -37,6 +37,7 @@
 //	matrix       required. The knobs to compare and their values.
 //	only, skip   optional. Prune the matrix (see Pruning).
 //	load         required. The load of one repetition.
+//	gates        optional. Objectives the results must meet (see Gates).
 //
 // Unknown keys are errors at every level, so that a misspelt setting is
 // never silently ignored.
@@ -95,7 +96,11 @@
 //	endpoint  the request path and query, starting with /; default
 //	          /orders?items=20, the reference server's order listing.
 //	command   a command line that starts your own server instead of the
-//	          reference one, in the server host.
+//	          reference one, in the server host. It runs under /bin/sh -c
+//	          with {server} (the server host's address), {port} and {addr}
+//	          (address:port) replaced; the runner waits up to 10s for it
+//	          to listen on TCP, and a server that exits first fails the
+//	          repetition with its last stderr lines.
 //	port      the server's TCP port; 0 (the default) lets the runner choose.
 //
 // # Matrix
@@ -148,4 +153,20 @@
 //	quick.yaml:7: links[1].loss: 120% is over 100%; give a loss between 0% and 100%
 //
 // The text ends with what to write instead.
+//
+// # Gates
+//
+// gates is a list of absolute objectives that `tunebench run --gate` and
+// `tunebench gate --suite` check on the results; every cell that where
+// selects must keep the median of its repetitions within max and min:
+//
+//	gates:
+//	  - {metric: p99, max: 150ms, where: {link: wan40, keepalive: on}}
+//	  - {metric: rate, min: 19}
+//	  - {metric: errors, max: 0.5%}
+//
+// metric is one of p50, p90, p99, p999, p99co, mean, max (durations),
+// rate (requests per second) or errors (a fraction: 0.005 or 0.5%), or a
+// unit as results files write it (p99-ns, req/s). A metric, key or value
+// that matches nothing is an error, never a silent pass.
 package scenarios
