@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -82,7 +83,7 @@ func (r *run) repetition(ctx context.Context, sl slot, seq int) (out outcome) {
 	}
 	undo.push(topo.Close)
 
-	srv, err := startServer(cctx, topo.Server.NS, r.serverCommand(), r.o.Suite.Server.Command == "")
+	srv, err := startServer(cctx, topo.Server.NS, r.serverCommand(cell), r.o.Suite.Server.Command == "")
 	if srv != nil {
 		undo.push(srv.stop)
 	}
@@ -138,13 +139,49 @@ func (r *run) serverAddr() string {
 }
 
 // serverCommand is the reference server, `tunebench serve`, or the suite's
-// own command run by /bin/sh with {server}, {port} and {addr} replaced.
-func (r *run) serverCommand() *exec.Cmd {
+// own command run by /bin/sh with {server}, {port}, {addr} and every knob's
+// {name} replaced. Either way the server gets the cell's knobs as
+// TUNEBENCH_<NAME> environment variables (see ServerEnv), so the reference
+// server and a user's own read one contract.
+func (r *run) serverCommand(cell scenarios.Cell) *exec.Cmd {
+	var cmd *exec.Cmd
 	if c := r.o.Suite.Server.Command; c != "" {
-		c = strings.NewReplacer("{server}", netem.ServerAddr.String(), "{port}", strconv.Itoa(r.port), "{addr}", r.serverAddr()).Replace(c)
-		return exec.Command("/bin/sh", "-c", c)
+		pairs := []string{"{server}", netem.ServerAddr.String(), "{port}", strconv.Itoa(r.port), "{addr}", r.serverAddr()}
+		for _, k := range cell.Knobs {
+			pairs = append(pairs, "{"+k.Name+"}", k.Value)
+		}
+		cmd = exec.Command("/bin/sh", "-c", strings.NewReplacer(pairs...).Replace(c))
+	} else {
+		cmd = exec.Command(r.o.Exe, "serve", "--addr", r.serverAddr())
 	}
-	return exec.Command(r.o.Exe, "serve", "--addr", r.serverAddr())
+	cmd.Env = append(os.Environ(), ServerEnv(cell, r.serverAddr())...)
+	return cmd
+}
+
+// ServerEnv is the environment a cell's server gets besides the runner's
+// own: TUNEBENCH_ADDR (host:port to listen on), TUNEBENCH_CELL (the cell's
+// name) and TUNEBENCH_<NAME>=value for every knob, the name upper-cased
+// (TUNEBENCH_CODEC=protobuf, TUNEBENCH_TLS=resume).
+func ServerEnv(cell scenarios.Cell, addr string) []string {
+	env := []string{"TUNEBENCH_ADDR=" + addr, "TUNEBENCH_CELL=" + cell.Name()}
+	for _, k := range cell.Knobs {
+		env = append(env, "TUNEBENCH_"+EnvName(k.Name)+"="+k.Value)
+	}
+	return env
+}
+
+// EnvName is a knob's name as an environment variable's suffix: upper case,
+// anything but letters and digits as '_' ("initcwnd" → "INITCWND").
+func EnvName(knob string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z':
+			return r - 'a' + 'A'
+		case r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+			return r
+		}
+		return '_'
+	}, knob)
 }
 
 // agentConfig is the load of one repetition of cell.

@@ -20,16 +20,13 @@ type KnobInfo struct {
 // manual lists them.
 //
 // A knob joins this table only in the change that teaches the runner to
-// apply it: a knob that is accepted but not applied would label results with
-// a tuning that never happened. Planned rows, for those changes:
+// apply it, and with an end-to-end test that the kernel or the server did
+// what the value says: a knob that is accepted but not applied would label
+// results with a tuning that never happened.
 //
-//	{Name: "tfo", Values: []string{"off", "on"}, Doc: "TCP Fast Open on client and server"},
-//	{Name: "cc", Values: []string{"cubic", "bbr", "reno"}, Doc: "congestion control of both hosts"},
-//	{Name: "initcwnd", Min: 1, Max: 1000, Doc: "initial congestion window (packets) of the server's route"},
-//	{Name: "codec", Values: []string{"json", "protobuf"}, Doc: "encoding of the response body"},
-//	{Name: "tls", Values: []string{"off", "full", "resume"}, Doc: "TLS 1.3: none, full handshake, or resumption"},
-//	{Name: "http", Values: []string{"1.1", "2"}, Doc: "HTTP version"},
-//	{Name: "nodelay", Values: []string{"on", "off"}, Doc: "TCP_NODELAY on both ends"},
+// Every knob of a cell also reaches the server, the reference one and a
+// user's own alike, as the environment variable TUNEBENCH_<NAME> (upper
+// case) and as the placeholder {name} in server.command.
 func Knobs() []KnobInfo {
 	return []KnobInfo{
 		{
@@ -37,6 +34,14 @@ func Knobs() []KnobInfo {
 			Values: []string{"on", "off"},
 			Doc:    "HTTP keep-alive: reuse connections (on) or open one per request (off)",
 		},
+		{Name: "tfo", Values: []string{"off", "on"}, Doc: "TCP Fast Open on client and server"},
+		{Name: "cc", Values: []string{"cubic", "bbr", "reno"}, Doc: "congestion control of both hosts"},
+		{Name: "initcwnd", Min: 1, Max: 1000, Doc: "initial congestion window (segments) of both hosts' routes"},
+		{Name: "initrwnd", Min: 1, Max: 1000, Doc: "initial receive window (segments) advertised by both hosts' routes"},
+		{Name: "codec", Values: []string{"json", "protobuf"}, Doc: "encoding of the response body"},
+		{Name: "tls", Values: []string{"off", "full", "resume"}, Doc: "TLS 1.3: none, a full handshake per connection, or resumption with session tickets"},
+		{Name: "http", Values: []string{"1.1", "2"}, Doc: "HTTP version: 1.1, or 2 (over TLS, or h2c without it)"},
+		{Name: "nodelay", Values: []string{"on", "off"}, Doc: "TCP_NODELAY on both ends (off: Nagle's algorithm)"},
 	}
 }
 
