@@ -187,20 +187,9 @@ func (p *agentPlan) pacer() vegeta.Pacer {
 
 // attacker builds the vegeta attacker for the plan.
 func (p *agentPlan) attacker() *vegeta.Attacker {
-	opts := []func(*vegeta.Attacker){
-		// DisableKeepAlives on the transport when off: every request dials.
-		vegeta.KeepAlive(p.cfg.KeepAlive),
-		// The agent talks to the server namespace directly; a proxy taken
-		// from the environment would measure the proxy.
-		vegeta.Proxy(nil),
-		vegeta.Redirects(vegeta.NoFollow),
-	}
-	if p.cfg.Timeout > 0 {
-		opts = append(opts, vegeta.Timeout(p.cfg.Timeout))
-	}
-	if p.cfg.MaxConnections > 0 {
-		opts = append(opts, vegeta.MaxConnections(p.cfg.MaxConnections))
-	}
+	// The client carries keep-alive, the timeout, the connection cap and
+	// every knob of the client side; see client.
+	opts := []func(*vegeta.Attacker){vegeta.Client(p.client())}
 	if p.cfg.Workers > 0 {
 		opts = append(opts, vegeta.Workers(p.cfg.Workers))
 	}
