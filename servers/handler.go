@@ -26,6 +26,7 @@ const (
 //
 //	GET /orders?items=N  N generated orders as JSON (N from 0 to MaxItems, default DefaultItems)
 //	GET /bytes/N         exactly N bytes of application/octet-stream (N up to MaxBytes)
+//	GET /split/N         N bytes (up to MaxSplit) sent as two writes: header, then body
 //	GET /healthz         200 "ok"
 //
 // HEAD is answered like GET without a body. Other methods on these paths get
@@ -46,6 +47,7 @@ func Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /orders", a.serveOrders)
 	mux.HandleFunc("GET /bytes/{n}", a.serveBytes)
+	mux.HandleFunc("GET /split/{n}", a.serveSplit)
 	mux.HandleFunc("GET /healthz", serveHealth)
 	return timed(capBody(mux))
 }

@@ -43,6 +43,9 @@ type Config struct {
 	ReadHeaderTimeout time.Duration // zero: DefaultReadHeaderTimeout
 	WriteTimeout      time.Duration // zero: DefaultWriteTimeout
 	Logger            *log.Logger   // nil discards; gets the HTTP server's errors
+	// Socket holds the TCP options of the listener and of accepted
+	// connections (Fast Open, congestion control, Nagle); zero: Go's.
+	Socket SocketOptions
 }
 
 // withDefaults returns c with its zero fields filled in, or an error naming
@@ -165,6 +168,7 @@ func Serve(ctx context.Context, ln net.Listener, cfg Config) error {
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          cfg.Logger,
 	}
+	ln = cfg.Socket.wrap(ln)
 	addr := ln.Addr().String()
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -192,7 +196,7 @@ func Run(ctx context.Context, cfg Config, ready io.Writer) error {
 	if _, err := cfg.withDefaults(); err != nil {
 		return err
 	}
-	ln, err := Listen(ctx, cfg.Addr)
+	ln, err := Listen(ctx, cfg.Addr, cfg.Socket.listenOptions()...)
 	if err != nil {
 		return err
 	}

@@ -96,7 +96,13 @@ func cmdServe(ctx context.Context, stdout, stderr io.Writer, args []string) erro
 	if *addr == "" {
 		return usagef("serve: --addr is required, e.g. --addr 198.18.0.2:8080")
 	}
-	return servers.Run(ctx, servers.Config{Addr: *addr, IdleTimeout: *idle}, stdout)
+	// The cell's kernel knobs, as the runner passes them to every server.
+	sock := servers.SocketOptions{
+		FastOpen:   os.Getenv("TUNEBENCH_TFO") == "on",
+		Congestion: os.Getenv("TUNEBENCH_CC"),
+		Nagle:      os.Getenv("TUNEBENCH_NODELAY") == "off",
+	}
+	return servers.Run(ctx, servers.Config{Addr: *addr, IdleTimeout: *idle, Socket: sock}, stdout)
 }
 
 func cmdLoad(ctx context.Context, stdout, stderr io.Writer, args []string) error {
