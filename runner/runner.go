@@ -48,6 +48,12 @@ type Options struct {
 	Progress io.Writer
 	// Version is the tunebench version for the results header.
 	Version string
+	// Resume, if not nil, is what Results already holds: an earlier run of
+	// the same suite, cut off. The run takes its seed, count and backend,
+	// refuses it if its header differs from the one this run would write,
+	// writes no header, and measures only the repetitions it lacks (see
+	// resume.go).
+	Resume *results.File
 }
 
 // Summary is what a run did.
@@ -55,6 +61,8 @@ type Summary struct {
 	// Reps is the repetitions measured and written, Failed those of them
 	// written as failures, Planned all the run meant to measure.
 	Reps, Failed, Planned int
+	// Present is the repetitions of Planned a resumed file already held.
+	Present int
 	// FirstFailure is why the first failed repetition failed.
 	FirstFailure string
 	Seed         int64
@@ -82,6 +90,11 @@ type run struct {
 // summary so far. Everything already written stays.
 func Run(ctx context.Context, o Options) (Summary, error) {
 	start := time.Now()
+	if o.Resume != nil {
+		if err := resumeSettings(&o, o.Resume); err != nil {
+			return Summary{}, err
+		}
+	}
 	r, count, err := newRun(o)
 	if err != nil {
 		return Summary{}, err
@@ -106,7 +119,17 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 		fmt.Fprintf(progress, "removed %d namespaces that dead runs left\n", len(removed))
 	}
 
-	w, err := results.NewWriter(o.Results, header(o, count, o.Seed, r.backend, thisMachine()))
+	var w *results.Writer
+	var done map[slot]bool
+	if o.Resume != nil {
+		if done, err = r.checkResume(o.Resume, header(o, count, o.Seed, r.backend, thisMachine()), count); err != nil {
+			return sum, err
+		}
+		sum.Present = len(done)
+		w, err = results.AppendWriter(o.Results, o.Resume)
+	} else {
+		w, err = results.NewWriter(o.Results, header(o, count, o.Seed, r.backend, thisMachine()))
+	}
 	if err != nil {
 		return sum, fmt.Errorf("runner: %w", err)
 	}
@@ -117,6 +140,9 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 
 	fmt.Fprintf(progress, "seed %d (rerun the same order with --seed %d)\n", o.Seed, o.Seed)
 	fmt.Fprintf(progress, "backend %s: %s\n", r.backend.Backend, r.backend.Reason)
+	if o.Resume != nil {
+		fmt.Fprintf(progress, "resuming %s: %d of %d repetitions are in it; measuring the other %d\n", o.Resume.Name, sum.Present, sum.Planned, sum.Planned-sum.Present)
+	}
 	fmt.Fprintf(progress, "%s × %s; about %v of load\n", plural(len(o.Cells), "cell"), plural(count, "repetition"),
 		time.Duration(len(o.Cells)*count)*(o.Suite.Load.Warmup+o.Suite.Load.Duration))
 
@@ -124,6 +150,9 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 	for i, sl := range plan {
 		if ctx.Err() != nil {
 			break
+		}
+		if done[sl] {
+			continue
 		}
 		out := r.repetition(ctx, sl, i+1)
 		if out.interrupted {

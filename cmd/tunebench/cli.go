@@ -18,7 +18,7 @@ var version = "dev"
 const usage = `tunebench measures what a TCP/API tuning buys on an emulated network path.
 
 Usage:
-  tunebench run SUITE.yaml [-o results.txt] [--count N] [--backend auto|tun|netem] [--only k=v,...]
+  tunebench run SUITE.yaml [-o results.txt | --resume results.txt] [--count N] [--backend auto|tun|netem] [--only k=v,...]
                 [--seed N] [--quiet] [--gate]
   tunebench validate SUITE.yaml         check a suite and list its cells
   tunebench compare [-col /knob] [-filter Q] [-format text|csv|json|markdown] [label=]FILE...

@@ -47,6 +47,7 @@ type runFlags struct {
 	seed    int64
 	quiet   bool
 	gate    bool
+	resume  string
 }
 
 func (f *runFlags) register(fs *flag.FlagSet) {
@@ -56,6 +57,7 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.only, "only", "", "measure only the cells with these `values`, e.g. link=wan40,keepalive=off")
 	fs.Int64Var(&f.seed, "seed", 0, "seed of the order of the cells (0: random; the seed used is printed)")
 	fs.BoolVar(&f.quiet, "quiet", false, "print only the summary, not a line per repetition")
+	fs.StringVar(&f.resume, "resume", "", "complete the results `file` of a cut-off run: measure, in its order, only the repetitions it lacks, and append them")
 	fs.BoolVar(&f.gate, "gate", false, "after the run, check the suite's gates: on the results (exit status 1 if one fails)")
 }
 
@@ -118,8 +120,19 @@ func cmdRun(ctx context.Context, stdout, stderr io.Writer, args []string) error 
 	} else if cells, err = s.Expand(); err != nil {
 		return usageError{err.Error()}
 	}
+	if f.resume != "" {
+		oSet := false
+		fs.Visit(func(fl *flag.Flag) { oSet = oSet || fl.Name == "o" })
+		if oSet && f.out != f.resume {
+			return usagef("run: -o %s and --resume %s: a resumed run appends to the file it resumes; leave -o out", f.out, f.resume)
+		}
+		f.out = f.resume
+	}
 	sidecarPath := results.SidecarPath(f.out)
 	for _, p := range []string{f.out, sidecarPath} {
+		if f.resume != "" {
+			break
+		}
 		if err := checkFresh(p); err != nil {
 			return err
 		}
@@ -132,16 +145,24 @@ func cmdRun(ctx context.Context, stdout, stderr io.Writer, args []string) error 
 		return fmt.Errorf("run: finding the tunebench binary to start the server and load agent with: %w", err)
 	}
 
-	out, err := openFresh(f.out)
-	if err != nil {
-		return err
+	var out, side *os.File
+	var resumed *results.File
+	if f.resume != "" {
+		if resumed, out, side, err = openResume(f.resume); err != nil {
+			return err
+		}
+		defer out.Close()
+		defer side.Close()
+	} else {
+		if out, err = openFresh(f.out); err != nil {
+			return err
+		}
+		defer out.Close()
+		if side, err = openFresh(sidecarPath); err != nil {
+			return err
+		}
+		defer side.Close()
 	}
-	defer out.Close()
-	side, err := openFresh(sidecarPath)
-	if err != nil {
-		return err
-	}
-	defer side.Close()
 
 	progress := stdout
 	if f.quiet {
@@ -158,19 +179,23 @@ func cmdRun(ctx context.Context, stdout, stderr io.Writer, args []string) error 
 		Sidecar:  side,
 		Progress: progress,
 		Version:  version,
+		Resume:   resumed,
 	})
 	closeErr := errors.Join(out.Close(), side.Close())
 	if runErr != nil && sum.Reps == 0 && ctx.Err() == nil { // it could not start
 		return errors.Join(runErr, closeErr)
 	}
 	fmt.Fprintf(stdout, "tunebench: %d of %d repetitions in %v, %d failed; results in %s (histograms in %s)\n",
-		sum.Reps, sum.Planned, sum.Elapsed.Round(100*time.Millisecond), sum.Failed, f.out, sidecarPath)
+		sum.Reps, sum.Planned-sum.Present, sum.Elapsed.Round(100*time.Millisecond), sum.Failed, f.out, sidecarPath)
+	if sum.Present > 0 {
+		fmt.Fprintf(stdout, "tunebench: the other %d repetitions were in %s already (resumed)\n", sum.Present, f.out)
+	}
 	if closeErr != nil {
 		return fmt.Errorf("run: closing the results: %w", closeErr)
 	}
 	switch {
 	case runErr != nil && ctx.Err() != nil:
-		fmt.Fprintf(stderr, "tunebench: interrupted after %d of %d repetitions; those are in %s\n", sum.Reps, sum.Planned, f.out)
+		fmt.Fprintf(stderr, "tunebench: interrupted after %d of %d repetitions; those are in %s (complete them with --resume %s)\n", sum.Reps, sum.Planned-sum.Present, f.out, f.out)
 		return exitStatus(130)
 	case runErr != nil:
 		return fmt.Errorf("run: %w", runErr)
@@ -203,7 +228,7 @@ func checkFresh(path string) error {
 	case !fi.Mode().IsRegular():
 		return usagef("run: %s is not a regular file; give a results file with -o", path)
 	case fi.Size() > 0:
-		return usagef("run: %s already holds results; give another file with -o, or move it away (resuming a run is not supported yet)", path)
+		return usagef("run: %s already holds results; give another file with -o, move it away, or complete its run with --resume", path)
 	}
 	return nil
 }
@@ -214,6 +239,10 @@ func openFresh(path string) (*os.File, error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("run: %w; give a results file you can write with -o", err)
+	}
+	if err := lockResults(f); err != nil {
+		f.Close()
+		return nil, err
 	}
 	// Checked again on the open file: another run may have written it
 	// since the first check.
