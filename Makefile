@@ -10,7 +10,7 @@ SUITE    ?= scenarios/quick.yaml
 # Debian packages the end-to-end tests and examples drive across the link.
 TOOLS    := ping:iputils-ping iperf3:iperf3 curl:curl
 
-.PHONY: all build test run bench deps fuzz vet clean
+.PHONY: all build test run bench deps fuzz vet clean generate
 
 all: build
 
@@ -26,6 +26,20 @@ deps:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else echo "missing:$$missing (tests that drive them will skip)"; fi; \
 	fi
+
+# generate regenerates servers/api/orders.pb.go from orders.proto with the
+# distribution's protoc (installed when missing, like deps) and protoc-gen-go
+# at the version of google.golang.org/protobuf in go.mod.
+generate:
+	@command -v protoc >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing: protobuf-compiler"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq protobuf-compiler >/dev/null; \
+	  else echo "generate: protoc is missing; install protobuf-compiler (apt-get install protobuf-compiler)"; exit 1; fi; }
+	@mkdir -p $(OUT)/gobin
+	GOBIN=$(CURDIR)/$(OUT)/gobin $(GO) install google.golang.org/protobuf/cmd/protoc-gen-go
+	protoc --plugin=protoc-gen-go=$(OUT)/gobin/protoc-gen-go -I servers/api -I /usr/include \
+	  --go_out=servers/api --go_opt=paths=source_relative servers/api/orders.proto
 
 vet:
 	$(GO) vet ./...

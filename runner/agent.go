@@ -60,6 +60,12 @@ type AgentConfig struct {
 	// cap, a slow server delays later requests past their due time, which
 	// LatencyCO shows and Latency does not.
 	MaxWorkers uint64 `json:"max_workers,omitempty"`
+	// FastOpen sets TCP_FASTOPEN_CONNECT on every socket (tfo=on).
+	FastOpen bool `json:"tfo,omitempty"`
+	// Congestion sets TCP_CONGESTION on every socket (cc), e.g. "cubic".
+	Congestion string `json:"cc,omitempty"`
+	// Nagle clears TCP_NODELAY on every connection (nodelay=off).
+	Nagle bool `json:"nagle,omitempty"`
 }
 
 // AgentResult is what the load agent measured. Only requests due after the
@@ -95,6 +101,9 @@ type AgentResult struct {
 	Elapsed time.Duration `json:"elapsed"`
 	// Warmup is the number of warmup requests that completed.
 	Warmup int `json:"warmup"`
+	// Sockets is what the agent read back from its connections (warmup
+	// included): algorithm, TCP_NODELAY, Fast Open, retransmissions.
+	Sockets *SocketReport `json:"sockets,omitempty"`
 }
 
 // agentProgressEvery is how often a long run reports progress on stderr.
@@ -106,8 +115,9 @@ const agentProgressEvery = 10 * time.Second
 type agentPlan struct {
 	cfg        AgentConfig
 	interval   time.Duration
-	warmupHits uint64 // hits 0 .. warmupHits-1 are warmup
-	totalHits  uint64 // hits warmupHits .. totalHits-1 are measured
+	warmupHits uint64         // hits 0 .. warmupHits-1 are warmup
+	totalHits  uint64         // hits warmupHits .. totalHits-1 are measured
+	socks      *socketTracker // set by client; read back at the end
 }
 
 // newAgentPlan validates cfg once; every error names the field and the fix.
@@ -231,6 +241,9 @@ func RunAgent(ctx context.Context, cfg AgentConfig, stderr io.Writer) (*AgentRes
 		case r, ok := <-results:
 			if !ok {
 				res, err := rec.close()
+				if res != nil {
+					res.Sockets = p.socks.report()
+				}
 				if err == nil {
 					fmt.Fprintf(stderr, "load agent: done: %s\n", rec.summary())
 				}
@@ -248,6 +261,9 @@ func RunAgent(ctx context.Context, cfg AgentConfig, stderr io.Writer) (*AgentRes
 				}
 			}()
 			res, err := rec.close()
+			if res != nil {
+				res.Sockets = p.socks.report()
+			}
 			return res, errors.Join(fmt.Errorf("load agent: stopped after %d of %d measured requests: %w",
 				rec.requests, p.totalHits-p.warmupHits, ctx.Err()), err)
 		}

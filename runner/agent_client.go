@@ -33,7 +33,7 @@ type socketControl func(network, address string, c syscall.RawConn) error
 // connection, from cfg. Knobs that act on the client socket (TCP Fast Open,
 // congestion control, Nagle) add theirs here.
 func dialControls(cfg AgentConfig) []socketControl {
-	return nil
+	return socketControls(cfg)
 }
 
 // chainControls runs fs in order and stops at the first error; nil for none.
@@ -63,7 +63,7 @@ func (p *agentPlan) client() *http.Client {
 		// The agent talks to the server namespace directly; a proxy taken
 		// from the environment would measure the proxy.
 		Proxy:       nil,
-		DialContext: d.DialContext,
+		DialContext: p.track(d.DialContext),
 		// DisableKeepAlives: every request dials a new connection.
 		DisableKeepAlives:   !cfg.KeepAlive,
 		MaxIdleConnsPerHost: agentIdleConns,

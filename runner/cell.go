@@ -82,6 +82,14 @@ func (r *run) repetition(ctx context.Context, sl slot, seq int) (out outcome) {
 		return fail(fmt.Errorf("link: %w", err))
 	}
 	undo.push(topo.Close)
+	// Kernel knobs go in before the server starts, so that it inherits them.
+	kp, err := kernelPlanOf(cell, r.o.Suite.Sysctl)
+	if err == nil {
+		err = kp.apply(topo)
+	}
+	if err != nil {
+		return fail(fmt.Errorf("kernel: %w", err))
+	}
 
 	srv, err := startServer(cctx, topo.Server.NS, r.serverCommand(cell), r.o.Suite.Server.Command == "")
 	if srv != nil {
@@ -91,9 +99,23 @@ func (r *run) repetition(ctx context.Context, sl slot, seq int) (out outcome) {
 		return fail(err)
 	}
 
-	res, err := driveLoad(cctx, topo.Client.NS, r.o.Exe, r.agentConfig(cell))
+	before, err := snapshot(topo)
+	if err != nil {
+		return fail(fmt.Errorf("kernel evidence: %w", err))
+	}
+	acfg := r.agentConfig(cell)
+	kp.agent(&acfg)
+	res, err := driveLoad(cctx, topo.Client.NS, r.o.Exe, acfg)
 	if err != nil {
 		return fail(err)
+	}
+	after, err := snapshot(topo)
+	if err != nil {
+		return fail(fmt.Errorf("kernel evidence: %w", err))
+	}
+	evidence, err := kp.evidence(before, after, res)
+	if err != nil {
+		return fail(fmt.Errorf("kernel evidence: %w", err))
 	}
 	select {
 	case <-srv.exited:
@@ -103,6 +125,7 @@ func (r *run) repetition(ctx context.Context, sl slot, seq int) (out outcome) {
 	if err := fillSample(&out.sample, res); err != nil {
 		return fail(err)
 	}
+	out.sample.Extra = append(out.sample.Extra, evidence...)
 	out.sample.Elapsed = time.Since(started)
 	return out
 }

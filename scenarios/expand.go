@@ -52,7 +52,7 @@ func (s *Suite) expand(ix knobIndex) ([]Cell, *Error) {
 	seen = map[string]bool{"link": true}
 	for _, k := range s.Matrix {
 		path := join("matrix", k.Name)
-		info, ok := ix.byName[k.Name]
+		info, ok := ix.lookup(k.Name)
 		switch {
 		case seen[k.Name]:
 			return fail(path, "%s is reserved or given twice; give each knob once", k.Name)
@@ -244,7 +244,7 @@ func (s *Suite) Filter(sel map[string]string) ([]Cell, error) {
 	canon := make(map[string]string, len(sel))
 	ix := newKnobIndex(Knobs())
 	for k, v := range sel {
-		if info, ok := ix.byName[k]; ok {
+		if info, ok := ix.lookup(k); ok {
 			if c, err := info.Canonical(v); err == nil {
 				v = c
 			}

@@ -14,6 +14,9 @@ type KnobInfo struct {
 	Doc      string   // one line for the manual and for error messages
 	Values   []string // the allowed values, in the order the manual lists them
 	Min, Max int      // the allowed range of an integer knob (Values empty)
+	// Free marks a sysctl.* knob (see sysctl.go): any value of letters,
+	// digits and '.', ',', ':', '-', '_'.
+	Free bool
 }
 
 // Knobs returns the matrix knobs the runner can apply, in the order the
@@ -48,6 +51,9 @@ func Knobs() []KnobInfo {
 // Allowed describes the values the knob takes, for messages and the manual:
 // "on, off" or "an integer from 1 to 1000".
 func (k KnobInfo) Allowed() string {
+	if k.Free {
+		return "a sysctl value, with commas for spaces (e.g. 4096,131072,6291456)"
+	}
 	if len(k.Values) == 0 {
 		return fmt.Sprintf("an integer from %d to %d", k.Min, k.Max)
 	}
@@ -59,6 +65,9 @@ func (k KnobInfo) Allowed() string {
 // YAML 1.1 and most people write a switch; integers lose leading zeros and
 // signs, so that 010 and 10 are one value.
 func (k KnobInfo) Canonical(v string) (string, error) {
+	if k.Free {
+		return freeValue(k.Name, v)
+	}
 	if len(k.Values) == 0 {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < k.Min || n > k.Max {

@@ -170,7 +170,7 @@ func lineAt(data []byte, i int) int {
 func (p *parser) suite(root *yaml.Node) *Suite {
 	s := &Suite{File: p.file}
 	fs, _ := p.fields(root, "", "a mapping of suite keys",
-		[]string{"suite", "description", "links", "server", "matrix", "only", "skip", "load", "gates"},
+		[]string{"suite", "description", "links", "server", "matrix", "only", "skip", "load", "gates", "sysctl"},
 		map[string]string{
 			"name":  "the suite's name goes under suite:",
 			"link":  "links are listed under links:",
@@ -225,6 +225,9 @@ func (p *parser) suite(root *yaml.Node) *Suite {
 	}
 	if e, ok := fs["gates"]; ok {
 		s.Gates = p.gates(e.v, s, linksOK, matrixOK)
+	}
+	if e, ok := fs["sysctl"]; ok {
+		s.Sysctl = p.sysctls(e.v)
 	}
 	return s
 }
@@ -330,8 +333,10 @@ func (p *parser) matrix(v *yaml.Node) ([]Knob, bool) {
 	var knobs []Knob
 	for _, e := range es {
 		path := join("matrix", e.key)
-		info, known := p.knobs.byName[e.key]
+		info, known := p.knobs.lookup(e.key)
 		switch {
+		case info.Free && sysctlProblem(strings.TrimPrefix(e.key, SysctlKnobPrefix)) != "":
+			p.add(e.k.Line, path, "%s", sysctlProblem(strings.TrimPrefix(e.key, SysctlKnobPrefix)))
 		case e.key == "link":
 			p.add(e.k.Line, path, "link is not a knob; links are listed under links:, and every link is crossed with the matrix")
 		case !known:
@@ -456,7 +461,7 @@ func (p *parser) knobMap(es []entry, path string, s *Suite, linksOK, matrixOK bo
 		if !ok {
 			continue
 		}
-		if info, ok := p.knobs.byName[e.key]; ok {
+		if info, ok := p.knobs.lookup(e.key); ok {
 			if c, err := info.Canonical(val); err == nil {
 				val = c
 			}

@@ -27,6 +27,9 @@ type Suite struct {
 	Load       Load
 	// Gates are the suite's absolute objectives, in file order; see Gate.
 	Gates []Gate
+	// Sysctl holds namespace-scoped sysctls set in both hosts of every
+	// cell, e.g. {"net.core.somaxconn": "4096"}; see sysctl.go.
+	Sysctl map[string]string
 }
 
 // Direction overrides a link's impairment in one direction. The uplink

@@ -5,7 +5,7 @@
 //
 // # Routes
 //
-//	GET /orders?items=N  N generated orders as JSON (0 ≤ N ≤ 10000, default 20)
+//	GET /orders?items=N  N generated orders as JSON or Protobuf (0 ≤ N ≤ 10000, default 20)
 //	GET /bytes/N         exactly N bytes, application/octet-stream (N ≤ 64 MiB)
 //	GET /healthz         200 "ok"
 //
@@ -14,11 +14,22 @@
 //
 // The orders are generated from their index alone (see NewOrder) with a fixed
 // clock, so the same N gives byte-identical bodies in every run and on every
-// machine. Encoded bodies are kept in a bounded cache, so that a request
-// costs the server a lookup and a write; its own time is in the
-// "Server-Timing: app;dur=<ms>" header of every response. What a latency
-// measures is then the network path and the kernel, which is what tunebench
-// compares.
+// machine. The orders are generated once and kept in memory; every request
+// encodes them, as a real API encodes its data for every response. The
+// server's own time is in the "Server-Timing: app;dur=<ms>" header of every
+// response, and /orders adds "encode;dur=<ms>", the encoding alone.
+//
+// # Codecs
+//
+// /orders comes as JSON (encoding/json, application/json) or Protobuf
+// (google.golang.org/protobuf, application/x-protobuf; the messages are in
+// servers/api). A request picks with ?codec=json|protobuf, else with the
+// first Accept media range that names one (application/json,
+// application/x-protobuf, application/protobuf,
+// application/vnd.google.protobuf), else it gets the server's codec:
+// Config.Codec, which `tunebench serve` takes from --codec or from
+// TUNEBENCH_CODEC, the variable the runner sets for a cell with a codec
+// knob.
 //
 // # Running
 //

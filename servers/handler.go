@@ -1,8 +1,6 @@
 package servers
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -15,16 +13,13 @@ const (
 	MaxBytes = 64 << 20
 	// maxRequestBody caps what a request body may send; no route reads one.
 	maxRequestBody = 64 << 10
-	// orderCacheBytes bounds the encoded /orders bodies kept in memory; the
-	// largest (MaxItems orders) is about 7.5 MB.
-	orderCacheBytes = 64 << 20
 	// bytesChunk is the size of the pattern that /bytes/N writes repeatedly.
 	bytesChunk = 32 << 10
 )
 
 // Handler returns the reference API's routes:
 //
-//	GET /orders?items=N  N generated orders as JSON (N from 0 to MaxItems, default DefaultItems)
+//	GET /orders?items=N  N generated orders as JSON or Protobuf (N from 0 to MaxItems, default DefaultItems; see CodecHandler)
 //	GET /bytes/N         exactly N bytes of application/octet-stream (N up to MaxBytes)
 //	GET /split/N         N bytes (up to MaxSplit) sent as two writes: header, then body
 //	GET /healthz         200 "ok"
@@ -35,14 +30,15 @@ const (
 // byte of the response, so that a load agent can show how little of a
 // latency is the server's own. Each call returns a handler with its own cache
 // of encoded bodies.
-func Handler() http.Handler {
-	a := &api{
-		orders: newBodyCache(orderCacheBytes, encodeOrders),
-		chunk:  pattern(bytesChunk),
-	}
-	// The default page is what most requests ask for; build it before the
-	// first one arrives so that no measured request pays for it.
-	_, _ = a.orders.get(context.Background(), DefaultItems)
+func Handler() http.Handler { return CodecHandler(CodecJSON) }
+
+// CodecHandler is Handler with def as the codec of GET /orders for requests
+// that name none (see Codec): ?codec=json|protobuf, then Accept, then def.
+func CodecHandler(def Codec) http.Handler {
+	a := &api{codec: def, chunk: pattern(bytesChunk)}
+	// The default page is what most requests ask for; generate it before
+	// the first one arrives so that no measured request pays for it.
+	a.models.first(DefaultItems)
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /orders", a.serveOrders)
@@ -54,33 +50,9 @@ func Handler() http.Handler {
 
 // api holds the state that the routes share.
 type api struct {
-	orders *bodyCache
-	chunk  []byte // read-only after Handler
-}
-
-func (a *api) serveOrders(w http.ResponseWriter, r *http.Request) {
-	n := DefaultItems
-	if q := r.URL.Query(); q.Has("items") {
-		var err error
-		if n, err = parseCount(q.Get("items"), MaxItems); err != nil {
-			http.Error(w, fmt.Sprintf("servers: items=%q: %v; use items=N with N from 0 to %d", q.Get("items"), err, MaxItems), http.StatusBadRequest)
-			return
-		}
-	}
-	body, err := a.orders.get(r.Context(), n)
-	if err != nil {
-		// Only a gone client (context cancelled) or a model that cannot be
-		// encoded gets here; neither is the client's fault.
-		http.Error(w, "servers: building the orders body: "+err.Error(), http.StatusInternalServerError)
-		return
-	}
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(body) // a write error means the client left; nothing to tell it
-	}
+	codec  Codec       // of /orders when the request names none
+	models orderModels // the orders, encoded for every request
+	chunk  []byte      // read-only after Handler
 }
 
 func (a *api) serveBytes(w http.ResponseWriter, r *http.Request) {
@@ -110,11 +82,6 @@ func serveHealth(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Length", "2")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write([]byte("ok"))
-}
-
-// encodeOrders builds the /orders body for n orders.
-func encodeOrders(n int) ([]byte, error) {
-	return json.Marshal(NewOrderList(n))
 }
 
 // parseCount parses a decimal count from 0 to limit. Unlike strconv.Atoi it
@@ -178,7 +145,10 @@ func (w *timingWriter) stamp() {
 		return
 	}
 	w.stamped = true
-	w.Header().Set("Server-Timing", serverTiming(time.Since(w.start)))
+	// app comes first, so that Header.Get("Server-Timing") is the total;
+	// a handler's own entries (encode;dur=) follow it.
+	h := w.Header()
+	h["Server-Timing"] = append([]string{serverTiming(time.Since(w.start))}, h["Server-Timing"]...)
 }
 
 func (w *timingWriter) WriteHeader(code int) {

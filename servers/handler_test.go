@@ -3,7 +3,6 @@ package servers
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,8 +10,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -269,74 +266,5 @@ func TestServerTimingExcludesBody(t *testing.T) {
 	}
 	if ms >= 50 {
 		t.Errorf("Server-Timing: got %v ms; want less than the 50 ms spent after the header", ms)
-	}
-}
-
-func TestBodyCache(t *testing.T) {
-	tests := []struct {
-		name        string
-		maxBytes    int64
-		keys        []int // requested in this order; each body is key bytes long
-		wantBuilds  int
-		wantEntries int
-		wantBytes   int64
-	}{
-		{"repeat hits", 100, []int{10, 10, 10}, 1, 1, 10},
-		{"fits", 100, []int{10, 20, 30}, 3, 3, 60},
-		{"evicts least recent", 50, []int{20, 20, 30, 10, 20}, 4, 2, 30},
-		{"over budget not kept", 50, []int{60, 60}, 2, 0, 0},
-		{"failed build not kept", 100, []int{-1, -1}, 2, 0, 0},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var builds int
-			c := newBodyCache(tt.maxBytes, func(key int) ([]byte, error) {
-				builds++
-				if key < 0 {
-					return nil, errors.New("no body")
-				}
-				return make([]byte, key), nil
-			})
-			for _, k := range tt.keys {
-				body, err := c.get(t.Context(), k)
-				if k >= 0 && (err != nil || len(body) != k) {
-					t.Fatalf("get(%d): got %d bytes, %v; want %d bytes", k, len(body), err, k)
-				}
-				if k < 0 && err == nil {
-					t.Fatalf("get(%d): got no error; want the build's", k)
-				}
-			}
-			entries, size := c.stats()
-			if builds != tt.wantBuilds || entries != tt.wantEntries || size != tt.wantBytes {
-				t.Errorf("got %d builds, %d entries, %d bytes; want %d, %d, %d",
-					builds, entries, size, tt.wantBuilds, tt.wantEntries, tt.wantBytes)
-			}
-		})
-	}
-}
-
-// TestBodyCacheBuildsOnce checks that concurrent requests for one key wait
-// for a single build instead of each building the body.
-func TestBodyCacheBuildsOnce(t *testing.T) {
-	var builds atomic.Int32
-	release := make(chan struct{})
-	c := newBodyCache(1<<20, func(key int) ([]byte, error) {
-		builds.Add(1)
-		<-release
-		return []byte("body"), nil
-	})
-	var wg sync.WaitGroup
-	for range 8 {
-		wg.Go(func() {
-			if body, err := c.get(t.Context(), 1); err != nil || string(body) != "body" {
-				t.Errorf("get: got %q, %v; want \"body\"", body, err)
-			}
-		})
-	}
-	time.Sleep(20 * time.Millisecond) // let the goroutines reach the cache
-	close(release)
-	wg.Wait()
-	if got := builds.Load(); got != 1 {
-		t.Errorf("builds: got %d; want 1", got)
 	}
 }

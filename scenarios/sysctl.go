@@ -1,0 +1,140 @@
+package scenarios
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+
+	"golang.org/x/sys/unix"
+	"gopkg.in/yaml.v3"
+)
+
+// Sysctls are set in both hosts of a cell, never in the host running
+// tunebench. A suite sets them two ways:
+//
+//	sysctl: {net.core.somaxconn: 4096, net.ipv4.tcp_rmem: "4096 131072 6291456"}
+//	matrix:
+//	  sysctl.net.ipv4.tcp_slow_start_after_idle: [0, 1]
+//
+// The first fixes them for every cell; the second is a knob that varies
+// one, and names cells ".../sysctl.net.ipv4.tcp_slow_start_after_idle=0".
+// A cell name cannot hold spaces, so a matrix value writes them as commas
+// ("4096,131072,6291456"); the runner writes spaces.
+//
+// Only network-namespace-scoped net.* sysctls are accepted: where the
+// parser can look (as root), it checks in a fresh scratch namespace that
+// the file exists and is writable there; the runner checks again before
+// writing. Global ones, such as net.core.netdev_max_backlog (absent from a
+// child namespace) or net.ipv4.tcp_allowed_congestion_control (read-only
+// there), are refused.
+
+// SysctlKnobPrefix starts a matrix knob that varies one sysctl.
+const SysctlKnobPrefix = "sysctl."
+
+var (
+	sysctlNameRE  = regexp.MustCompile(`^net(\.[A-Za-z0-9_-]+)+$`)
+	sysctlValueRE = regexp.MustCompile(`^[A-Za-z0-9.,:_-]+$`)
+)
+
+// lookup finds a knob by name: one of the table, or a sysctl.* knob.
+func (ix knobIndex) lookup(name string) (KnobInfo, bool) {
+	if k, ok := ix.byName[name]; ok {
+		return k, true
+	}
+	if key, ok := strings.CutPrefix(name, SysctlKnobPrefix); ok && sysctlNameRE.MatchString(key) {
+		return KnobInfo{Name: name, Free: true, Doc: "the sysctl " + key + " in both hosts"}, true
+	}
+	return KnobInfo{}, false
+}
+
+// freeValue checks a sysctl knob's value, which becomes part of a cell
+// name: no spaces (commas stand for them) and no '/' or '='.
+func freeValue(name, v string) (string, error) {
+	if !sysctlValueRE.MatchString(v) {
+		return "", fmt.Errorf("%q is not a value of %s; give letters, digits, '.', '-', '_' or ':', with commas for spaces (e.g. 4096,131072,6291456)", v, name)
+	}
+	return v, nil
+}
+
+// sysctlProblem says why key cannot be set per host, or "" when it can
+// (or when this process cannot look: then the runner checks).
+func sysctlProblem(key string) string {
+	if !sysctlNameRE.MatchString(key) {
+		return fmt.Sprintf("%q is not a network sysctl; only net.* sysctls belong to a network namespace (e.g. net.core.somaxconn)", key)
+	}
+	path := filepath.Join("/proc/sys", strings.ReplaceAll(key, ".", "/"))
+	var msg string
+	err := inScratchNamespace(func() {
+		fi, err := os.Stat(path)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			msg = fmt.Sprintf("%s is not scoped to a network namespace (a fresh namespace has no %s) or does not exist; tunebench sets only per-namespace sysctls, never the host's", key, path)
+		case err != nil:
+		case fi.IsDir():
+			msg = fmt.Sprintf("%s is a directory; name one setting, e.g. net.ipv4.tcp_slow_start_after_idle", key)
+		case fi.Mode().Perm()&0o200 == 0:
+			msg = fmt.Sprintf("%s is read-only inside a network namespace: only the host's namespace may change it, and tunebench never touches the host", key)
+		}
+	})
+	if err != nil {
+		return "" // not root: the runner checks before writing
+	}
+	return msg
+}
+
+// inScratchNamespace runs fn on a locked thread moved into a new, unnamed
+// network namespace, freed when the thread switches back; it returns an
+// error, and does not run fn, when the namespace cannot be made.
+func inScratchNamespace(fn func()) error {
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		self := fmt.Sprintf("/proc/self/task/%d/ns/net", unix.Gettid())
+		orig, err := unix.Open(self, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			runtime.UnlockOSThread()
+			errc <- err
+			return
+		}
+		defer unix.Close(orig)
+		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
+			runtime.UnlockOSThread()
+			errc <- err
+			return
+		}
+		fn()
+		if err := unix.Setns(orig, unix.CLONE_NEWNET); err != nil {
+			errc <- err // the thread dies locked
+			return
+		}
+		runtime.UnlockOSThread()
+		errc <- nil
+	}()
+	return <-errc
+}
+
+// sysctls reads the suite's sysctl: map.
+func (p *parser) sysctls(v *yaml.Node) map[string]string {
+	es, ok := p.entries(v, "sysctl", "a mapping of sysctl to value, e.g. {net.core.somaxconn: 4096}")
+	if !ok {
+		return nil
+	}
+	m := make(map[string]string, len(es))
+	for _, e := range es {
+		path := join("sysctl", e.key)
+		val, ok := p.scalar(e.v, path, "one value, e.g. 4096")
+		if !ok {
+			continue
+		}
+		if msg := sysctlProblem(e.key); msg != "" {
+			p.add(e.k.Line, path, "%s", msg)
+			continue
+		}
+		m[e.key] = val
+	}
+	return m
+}
