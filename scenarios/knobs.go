@@ -4,16 +4,21 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // KnobInfo describes one matrix knob: a tuning the runner knows how to
 // apply. A knob takes either one of Values or, when Values is empty, an
-// integer from Min to Max.
+// integer from Min to Max, or with Duration set a duration from Min to Max
+// milliseconds.
 type KnobInfo struct {
 	Name     string
 	Doc      string   // one line for the manual and for error messages
 	Values   []string // the allowed values, in the order the manual lists them
 	Min, Max int      // the allowed range of an integer knob (Values empty)
+	// Duration makes a knob without Values take a duration in Go's syntax
+	// (500ms, 2s, 1m30s) from Min to Max milliseconds.
+	Duration bool
 	// Free marks a sysctl.* knob (see sysctl.go): any value of letters,
 	// digits and '.', ',', ':', '-', '_'.
 	Free bool
@@ -45,16 +50,21 @@ func Knobs() []KnobInfo {
 		{Name: "tls", Values: []string{"off", "full", "resume"}, Doc: "TLS 1.3: none, a full handshake per connection, or resumption with session tickets"},
 		{Name: "http", Values: []string{"1.1", "2"}, Doc: "HTTP version: 1.1, or 2 (over TLS, or h2c without it)"},
 		{Name: "nodelay", Values: []string{"on", "off"}, Doc: "TCP_NODELAY on both ends (off: Nagle's algorithm)"},
+		{Name: "max_requests", Min: 0, Max: 1000000, Doc: "requests the server answers on one connection before it closes it (Connection: close, or GOAWAY in HTTP/2); 0: no limit"},
+		{Name: "server_idle", Duration: true, Min: 1, Max: 3600000, Doc: "how long the server keeps an idle kept-alive connection open (its idle timeout)"},
+		{Name: "client_idle", Duration: true, Min: 1, Max: 3600000, Doc: "how long the load agent keeps an idle connection in its pool (its IdleConnTimeout)"},
 	}
 }
 
 // Allowed describes the values the knob takes, for messages and the manual:
 // "on, off" or "an integer from 1 to 1000".
 func (k KnobInfo) Allowed() string {
-	if k.Free {
+	switch {
+	case k.Free:
 		return "a sysctl value, with commas for spaces (e.g. 4096,131072,6291456)"
-	}
-	if len(k.Values) == 0 {
+	case len(k.Values) == 0 && k.Duration:
+		return fmt.Sprintf("a duration from %v to %v", msDuration(k.Min), msDuration(k.Max))
+	case len(k.Values) == 0:
 		return fmt.Sprintf("an integer from %d to %d", k.Min, k.Max)
 	}
 	return strings.Join(k.Values, ", ")
@@ -63,10 +73,18 @@ func (k KnobInfo) Allowed() string {
 // Canonical returns v as the knob spells it, or an error naming the allowed
 // values. A knob that takes on and off also takes true and false, the way
 // YAML 1.1 and most people write a switch; integers lose leading zeros and
-// signs, so that 010 and 10 are one value.
+// signs, so that 010 and 10 are one value; durations are written as Go
+// prints them, so that 1000ms and 1s are one value ("1s").
 func (k KnobInfo) Canonical(v string) (string, error) {
 	if k.Free {
 		return freeValue(k.Name, v)
+	}
+	if len(k.Values) == 0 && k.Duration {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < msDuration(k.Min) || d > msDuration(k.Max) {
+			return "", fmt.Errorf("%q is not a value of %s; give %s", v, k.Name, k.Allowed())
+		}
+		return d.String(), nil
 	}
 	if len(k.Values) == 0 {
 		n, err := strconv.Atoi(v)
@@ -90,6 +108,9 @@ func (k KnobInfo) Canonical(v string) (string, error) {
 	}
 	return "", fmt.Errorf("%q is not a value of %s; give one of %s", v, k.Name, k.Allowed())
 }
+
+// msDuration is n milliseconds.
+func msDuration(n int) time.Duration { return time.Duration(n) * time.Millisecond }
 
 func (k KnobInfo) takes(v string) bool {
 	for _, a := range k.Values {

@@ -9,6 +9,7 @@ func TestKnobCanonical(t *testing.T) {
 	onOff := KnobInfo{Name: "keepalive", Values: []string{"on", "off"}}
 	cc := KnobInfo{Name: "cc", Values: []string{"cubic", "bbr", "reno"}}
 	initcwnd := KnobInfo{Name: "initcwnd", Min: 1, Max: 1000}
+	idle := KnobInfo{Name: "server_idle", Duration: true, Min: 1, Max: 3600000}
 	tests := []struct {
 		knob          KnobInfo
 		in, want, err string
@@ -28,6 +29,14 @@ func TestKnobCanonical(t *testing.T) {
 		{initcwnd, "0", "", `"0" is not a value of initcwnd; give an integer from 1 to 1000`},
 		{initcwnd, "1001", "", "give an integer from 1 to 1000"},
 		{initcwnd, "ten", "", "give an integer from 1 to 1000"},
+		{idle, "500ms", "500ms", ""},
+		{idle, "1000ms", "1s", ""},
+		{idle, "90s", "1m30s", ""},
+		{idle, "1h", "1h0m0s", ""},
+		{idle, "0.5s", "500ms", ""},
+		{idle, "0s", "", `"0s" is not a value of server_idle; give a duration from 1ms to 1h0m0s`},
+		{idle, "2h", "", "give a duration from 1ms to 1h0m0s"},
+		{idle, "5", "", "give a duration from 1ms to 1h0m0s"},
 	}
 	for _, tt := range tests {
 		got, err := tt.knob.Canonical(tt.in)
