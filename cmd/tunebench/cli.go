@@ -24,6 +24,7 @@ Usage:
   tunebench compare [-col /knob] [-filter Q] [-format text|csv|json|markdown] [label=]FILE...
   tunebench gate --baseline base.txt --current new.txt --metric p99-ns [--max-regression 10%]
   tunebench gate --suite SUITE.yaml --current new.txt   check the suite's gates:
+  tunebench report RESULTS.txt [--baseline OTHER.txt] [--format html|markdown] -o report.html
   tunebench link run [link flags] [--server 'CMD'] -- CLIENT CMD...
   tunebench link up NAME [link flags]   hold a path in the foreground
   tunebench link exec NAME client|server -- CMD...
@@ -80,6 +81,8 @@ func run(stdout, stderr io.Writer, args []string) error {
 		return cmdValidate(stdout, stderr, rest)
 	case "compare":
 		return cmdCompare(stdout, stderr, rest)
+	case "report":
+		return cmdReport(stdout, stderr, rest)
 	case "gate":
 		return cmdGate(stdout, stderr, rest)
 	case "link":

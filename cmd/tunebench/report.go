@@ -1,0 +1,96 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/tunebench/tunebench/report"
+)
+
+const reportUsage = `Usage: tunebench report RESULTS.txt [--baseline OTHER.txt] [--format html|markdown] -o FILE
+
+report writes a results file as a report to share: the suite, machine,
+kernel, backend and links; for every knob, P50 and P99 per value with
+benchstat's confidence intervals; latency CDFs per cell from the histogram
+sidecar (RESULTS.hist.jsonl); a per-phase breakdown where the results carry
+connect-ns, tls-ns or ttfb-ns; benchstat's table with significance; and every
+failed repetition.
+
+--format html (the default) writes one self-contained HTML file: inline SVG
+and CSS, nothing fetched when it is viewed. --format markdown writes Markdown
+with its charts as SVG files beside it (FILE less .md, then -knob-*.svg,
+-cdf-*.svg, -phases.svg), for a README or a pull request.
+
+With --baseline, every chart shows both runs and the table compares them.
+
+Exit status: 0 written, 1 could not write, 2 bad flags or unreadable input.
+
+Flags:
+`
+
+func cmdReport(stdout, stderr io.Writer, args []string) error {
+	fs := flag.NewFlagSet("report", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), reportUsage)
+		fs.PrintDefaults()
+	}
+	var o report.Options
+	out := fs.String("o", "", "report `file` to write, e.g. report.html or report.md")
+	format := fs.String("format", "html", "`format` of the report: html or markdown")
+	fs.StringVar(&o.Baseline, "baseline", "", "results `file` to compare with: every chart shows both runs")
+	fs.Float64Var(&o.Alpha, "alpha", 0.05, "consider a change significant if p < `α`")
+	fs.Float64Var(&o.Confidence, "confidence", 0.95, "confidence `level` for the intervals")
+	pos, err := parseInterleaved(fs, args)
+	if err == flag.ErrHelp {
+		return nil
+	}
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	switch {
+	case len(pos) != 1:
+		return usagef("report: give one results file, e.g. tunebench report results.txt -o report.html")
+	case *out == "":
+		return usagef("report: -o is missing; give the file to write, e.g. -o report.html")
+	case *format != "html" && *format != "markdown":
+		return usagef("report: --format %q: give html or markdown", *format)
+	case !(o.Alpha > 0 && o.Alpha <= 1):
+		return usagef("report: --alpha %v: give a level over 0 and at most 1, e.g. 0.05", o.Alpha)
+	case !(o.Confidence > 0 && o.Confidence < 1):
+		return usagef("report: --confidence %v: give a level over 0 and below 1, e.g. 0.95", o.Confidence)
+	}
+	o.Current = pos[0]
+	rep, err := report.Build(o)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	if *format == "markdown" {
+		if strings.EqualFold(filepath.Ext(*out), ".html") {
+			return usagef("report: --format markdown writes Markdown; give -o a .md file, not %s", *out)
+		}
+		files, err := rep.WriteMarkdown(*out)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "tunebench: report in %s (%d charts beside it)\n", files[0], len(files)-1)
+		return nil
+	}
+	f, err := os.Create(*out)
+	if err != nil {
+		return fmt.Errorf("report: %w; give a file you can write with -o", err)
+	}
+	if err := rep.WriteHTML(f); err != nil {
+		f.Close()
+		return fmt.Errorf("report: writing %s: %w", *out, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("report: writing %s: %w", *out, err)
+	}
+	fmt.Fprintf(stdout, "tunebench: report in %s\n", *out)
+	return nil
+}

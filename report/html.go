@@ -1,0 +1,106 @@
+package report
+
+import (
+	"html/template"
+	"io"
+)
+
+// runLabels returns the labels of the runs, baseline first.
+func (r *Report) runLabels() []string {
+	labels := make([]string, len(r.Runs))
+	for i, run := range r.Runs {
+		labels[i] = run.Label
+	}
+	return labels
+}
+
+// htmlData is what the HTML template reads.
+type htmlData struct {
+	*Report
+	KnobSVGs  []template.HTML
+	CDFSVGs   []template.HTML
+	PhaseSVG  template.HTML
+	TableHTML template.HTML
+}
+
+// WriteHTML writes the report as one self-contained HTML page: inline CSS
+// and inline SVG, nothing fetched when it is viewed.
+func (r *Report) WriteHTML(w io.Writer) error {
+	d := htmlData{Report: r}
+	labels := r.runLabels()
+	for _, k := range r.Knobs {
+		d.KnobSVGs = append(d.KnobSVGs, template.HTML(k.SVG(labels))) // our own escaped SVG
+	}
+	for _, c := range r.CDFs {
+		d.CDFSVGs = append(d.CDFSVGs, template.HTML(c.SVG()))
+	}
+	if r.Phases != nil {
+		d.PhaseSVG = template.HTML(r.Phases.SVG())
+	}
+	if r.Comparison != nil {
+		d.TableHTML = template.HTML(tableHTML(r.Comparison))
+	}
+	return htmlPage.Execute(w, d)
+}
+
+var htmlPage = template.Must(template.New("report").Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{{.Title}}</title>
+<style>
+body { font-family: Helvetica, Arial, sans-serif; color: #222; margin: 24px; max-width: 1240px; }
+h1 { font-size: 22px; margin: 0 0 12px; }
+h2 { font-size: 18px; margin: 28px 0 8px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
+table { border-collapse: collapse; margin: 8px 0 16px; font-size: 13px; }
+th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-align: top; }
+table.bench td { text-align: right; font-variant-numeric: tabular-nums; }
+table.bench caption { text-align: left; font-weight: bold; padding: 4px 0; }
+td.signif { font-weight: bold; }
+td.missing { color: #888; }
+.notes { font-size: 12px; color: #555; }
+.warn { color: #8a4b00; }
+.fail { color: #c00000; }
+.notice { background: #fff6e0; border: 1px solid #f0c36d; padding: 8px 12px; }
+.notice li { margin: 2px 0; }
+.charts svg { margin: 4px 8px 12px 0; border: 1px solid #eee; }
+</style>
+</head>
+<body>
+<h1>{{.Title}}</h1>
+{{range .Runs}}<h2>{{if gt (len $.Runs) 1}}{{.Label}}: {{end}}{{.Path}}</h2>
+<table>
+{{range .Config}}<tr><th>{{.Key}}</th><td>{{.Value}}</td></tr>
+{{end}}<tr><th>repetitions</th><td>{{.Reps}}{{if .Failures}} <span class="fail">({{len .Failures}} failed)</span>{{end}}</td></tr>
+</table>
+<table><tr><th>link</th><th>parameters</th></tr>
+{{range .Links}}<tr><td>{{.Key}}</td><td>{{.Value}}</td></tr>
+{{end}}</table>
+{{end}}
+{{if .Ignored}}<p>The runs differ in this configuration, which the comparison ignores:</p>
+<ul>{{range .Ignored}}<li><code>{{.String}}</code></li>{{end}}</ul>{{end}}
+{{if .Notes}}<div class="notice"><strong>Read this first</strong><ul>
+{{range .Notes}}<li>{{.}}</li>
+{{end}}</ul></div>{{end}}
+
+<h2>Knobs</h2>
+<div class="charts">{{range .KnobSVGs}}{{.}}{{else}}<p>No results to chart.</p>{{end}}</div>
+
+<h2>Latency CDFs</h2>
+<p>Every successful repetition's latencies merged, per cell. The x axis spreads the tail: 90%, 99% and 99.9% are equally far apart; a line stops at the highest percentile its request count resolves.</p>
+<div class="charts">{{range .CDFSVGs}}{{.}}{{else}}<p>No CDFs: no histogram sidecar could be read (see above).</p>{{end}}</div>
+
+<h2>Phases</h2>
+{{if .PhaseSVG}}<p>Medians of the per-repetition connect, TLS and time-to-first-byte figures; wait is TTFB less connect and TLS, read is P50 less TTFB.</p>
+<div class="charts">{{.PhaseSVG}}</div>{{else}}<p>No per-phase metrics (connect-ns, tls-ns, ttfb-ns) in the results.</p>{{end}}
+
+<h2>benchstat</h2>
+{{if .TableHTML}}{{.TableHTML}}{{else}}<p class="fail">No successful repetition: nothing to compare.</p>{{end}}
+
+<h2>Failed repetitions</h2>
+{{$any := false}}{{range .Runs}}{{if .Failures}}{{$any = true}}<table><tr>{{if gt (len $.Runs) 1}}<th>run</th>{{end}}<th>cell</th><th>rep</th><th>why</th><th>line</th></tr>
+{{$run := .}}{{range .Failures}}<tr class="fail">{{if gt (len $.Runs) 1}}<td>{{$run.Label}}</td>{{end}}<td>{{.Cell}}</td><td>{{.Rep}}</td><td>{{.Message}}</td><td>{{$run.Path}}:{{.Line}}</td></tr>
+{{end}}</table>{{end}}{{end}}{{if not $any}}<p>None: every repetition succeeded.</p>{{end}}
+</body>
+</html>
+`))

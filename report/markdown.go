@@ -1,0 +1,152 @@
+package report
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// WriteMarkdown writes the report as Markdown to path, for a README or a
+// pull request, with its charts as SVG files beside it, named after it
+// ("report.md" gets "report-knob-keepalive.svg", ...). It returns the paths
+// it wrote, the Markdown first.
+func (r *Report) WriteMarkdown(path string) ([]string, error) {
+	dir := filepath.Dir(path)
+	base := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	var written []string
+	asset := func(name, svg string) (string, error) {
+		file := base + "-" + fileSafe(name) + ".svg"
+		if err := os.WriteFile(filepath.Join(dir, file), []byte(svg), 0o644); err != nil {
+			return "", fmt.Errorf("report: %w", err)
+		}
+		written = append(written, filepath.Join(dir, file))
+		return file, nil
+	}
+
+	var b strings.Builder
+	fmt.Fprintf(&b, "# %s\n\n", mdEsc(r.Title))
+	for _, run := range r.Runs {
+		if len(r.Runs) > 1 {
+			fmt.Fprintf(&b, "## %s: `%s`\n\n", run.Label, run.Path)
+		} else {
+			fmt.Fprintf(&b, "`%s`\n\n", run.Path)
+		}
+		b.WriteString("| | |\n|:--|:--|\n")
+		for _, c := range run.Config {
+			fmt.Fprintf(&b, "| %s | %s |\n", mdEsc(c.Key), mdEsc(c.Value))
+		}
+		fmt.Fprintf(&b, "| repetitions | %d", run.Reps)
+		if len(run.Failures) > 0 {
+			fmt.Fprintf(&b, " (**%d failed**)", len(run.Failures))
+		}
+		b.WriteString(" |\n\n| link | parameters |\n|:--|:--|\n")
+		for _, l := range run.Links {
+			fmt.Fprintf(&b, "| %s | %s |\n", mdEsc(l.Key), mdEsc(l.Value))
+		}
+		b.WriteString("\n")
+	}
+	if len(r.Ignored) > 0 {
+		b.WriteString("The runs differ in this configuration, which the comparison ignores:\n\n")
+		for _, d := range r.Ignored {
+			fmt.Fprintf(&b, "- `%s`\n", d.String())
+		}
+		b.WriteString("\n")
+	}
+	if len(r.Notes) > 0 {
+		b.WriteString("> **Read this first**\n>\n")
+		for _, n := range r.Notes {
+			fmt.Fprintf(&b, "> - %s\n", mdEsc(n))
+		}
+		b.WriteString("\n")
+	}
+
+	b.WriteString("## Knobs\n\n")
+	labels := r.runLabels()
+	for _, k := range r.Knobs {
+		file, err := asset("knob-"+k.Knob, k.SVG(labels))
+		if err != nil {
+			return written, err
+		}
+		fmt.Fprintf(&b, "![P50 and P99 by %s](%s)\n\n", mdEsc(k.Knob), file)
+	}
+	if len(r.Knobs) == 0 {
+		b.WriteString("No results to chart.\n\n")
+	}
+
+	b.WriteString("## Latency CDFs\n\nEvery successful repetition's latencies merged, per cell, on a log-scale tail.\n\n")
+	for _, c := range r.CDFs {
+		file, err := asset("cdf-"+c.Cell, c.SVG())
+		if err != nil {
+			return written, err
+		}
+		fmt.Fprintf(&b, "![latency CDF of %s](%s)\n", mdEsc(c.Cell), file)
+	}
+	if len(r.CDFs) == 0 {
+		b.WriteString("No CDFs: no histogram sidecar could be read.\n")
+	}
+	b.WriteString("\n## Phases\n\n")
+	if r.Phases != nil {
+		file, err := asset("phases", r.Phases.SVG())
+		if err != nil {
+			return written, err
+		}
+		fmt.Fprintf(&b, "Medians of the per-repetition connect, TLS and time-to-first-byte figures; wait is TTFB less connect and TLS, read is P50 less TTFB.\n\n![per-phase breakdown](%s)\n\n", file)
+	} else {
+		b.WriteString("No per-phase metrics (connect-ns, tls-ns, ttfb-ns) in the results.\n\n")
+	}
+
+	b.WriteString("## benchstat\n\n")
+	if r.Comparison != nil {
+		if err := r.Comparison.WriteMarkdown(&b); err != nil {
+			return written, fmt.Errorf("report: %w", err)
+		}
+	} else {
+		b.WriteString("No successful repetition: nothing to compare.\n\n")
+	}
+
+	b.WriteString("## Failed repetitions\n\n")
+	anyFailed := false
+	for _, run := range r.Runs {
+		if len(run.Failures) == 0 {
+			continue
+		}
+		if !anyFailed {
+			b.WriteString("| run | cell | rep | why | line |\n|:--|:--|--:|:--|:--|\n")
+		}
+		anyFailed = true
+		for _, f := range run.Failures {
+			fmt.Fprintf(&b, "| %s | %s | %d | %s | %s:%d |\n", run.Label, mdEsc(f.Cell), f.Rep, mdEsc(f.Message), mdEsc(run.Path), f.Line)
+		}
+	}
+	if !anyFailed {
+		b.WriteString("None: every repetition succeeded.\n")
+	}
+
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		return written, fmt.Errorf("report: %w", err)
+	}
+	return append([]string{path}, written...), nil
+}
+
+// fileSafe turns a cell name into a file name: "link=lan/keepalive=on"
+// becomes "link-lan_keepalive-on".
+func fileSafe(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '=':
+			return '-'
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-':
+			return r
+		}
+		return '_'
+	}, s)
+}
+
+// mdEsc escapes text for a Markdown table cell or paragraph.
+func mdEsc(s string) string {
+	return strings.NewReplacer("|", `\|`, "*", `\*`, "_", `\_`, "`", "\\`", "<", "&lt;", "\n", " ").Replace(s)
+}

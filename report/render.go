@@ -1,0 +1,287 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"strings"
+)
+
+// Chart geometry. The screenshot test reads the axes where these put them.
+const (
+	panelW      = 300.0 // one small multiple
+	panelH      = 250.0
+	chartTop    = 64.0 // chart title and legend above the panels
+	plotLeft    = 64.0 // y tick labels and axis title, within a panel
+	plotRight   = 12.0
+	plotTop     = 26.0 // panel title
+	plotBottom  = 46.0 // x tick labels and axis title
+	panelsInRow = 3
+
+	cdfW = 420.0
+	cdfH = 280.0
+)
+
+// Colours: one per metric, the same in every chart; a baseline is drawn
+// hollow and dashed in its metric's colour.
+var metricColor = map[string]string{"P50": "#1f77b4", "P99": "#d95f02"}
+
+var phaseColor = map[string]string{
+	"connect": "#1b9e77", "TLS": "#7570b3", "wait": "#e7298a", "read": "#66a61e", "wait + read": "#e6ab02",
+}
+
+const failColor = "#c00000"
+
+// SVG renders the knob chart: its small multiples in rows of three.
+func (ch KnobChart) SVG(runs []string) string {
+	cols := min(len(ch.Panels), panelsInRow)
+	rows := (len(ch.Panels) + panelsInRow - 1) / panelsInRow
+	w := max(float64(cols)*panelW, 460)
+	s := newSVG(w, chartTop+float64(rows)*panelH, "P50 and P99 by "+ch.Knob)
+	s.text(8, 18, "start", "#111111", 14, "bold", fmt.Sprintf("Latency by %s: median of the repetitions, with its confidence interval", ch.Knob))
+	legend(s, 8, 38, runs)
+	for i, p := range ch.Panels {
+		x := float64(i%panelsInRow) * panelW
+		y := chartTop + float64(i/panelsInRow)*panelH
+		knobPanel(s, x, y, ch.Knob, ch.Values, p, runs)
+	}
+	return s.String()
+}
+
+// legend explains markers: the metric's colour, and filled (current) or
+// hollow (baseline).
+func legend(s *svg, x, y float64, runs []string) {
+	for _, m := range knobMetrics {
+		s.circle(x+5, y-4, 4, metricColor[m.Label], false, m.Label)
+		s.text(x+13, y, "start", "#333333", 11, "", m.Label)
+		x += 48
+	}
+	if len(runs) > 1 {
+		s.circle(x+5, y-4, 4, "#555555", false, "current")
+		s.text(x+13, y, "start", "#333333", 11, "", "current (filled)")
+		x += 110
+		s.circle(x+5, y-4, 4, "#555555", true, "baseline")
+		s.text(x+13, y, "start", "#333333", 11, "", "baseline (hollow, dashed)")
+	}
+	x, y = 13, y+18
+	s.line(x, y-8, x, y, "#555555", 1.5, "")
+	s.line(x-3, y-8, x+3, y-8, "#555555", 1.5, "")
+	s.line(x-3, y, x+3, y, "#555555", 1.5, "")
+	s.text(x+8, y, "start", "#333333", 11, "", "confidence interval; \"no CI\": too few repetitions for one")
+}
+
+// knobPanel draws one small multiple with its top-left corner at (x, y).
+func knobPanel(s *svg, x, y float64, knob string, values []string, p KnobPanel, runs []string) {
+	top := 0.0
+	for _, pt := range p.Points {
+		if pt.OK > 0 {
+			top = max(top, pt.Estimate.Hi, pt.Estimate.Center)
+		}
+	}
+	u := timeUnitFor(top)
+	ticks := niceTicks(top*u.scale*1.05, 5)
+	f := frame{x: x + plotLeft, y: y + plotTop, w: panelW - plotLeft - plotRight, h: panelH - plotTop - plotBottom,
+		lo: 0, hi: ticks[len(ticks)-1] / u.scale}
+	s.text(x+plotLeft+f.w/2, y+16, "middle", "#111111", 12, "bold", p.Title)
+	s.yAxis(f, secondsOf(ticks, u), func(t float64) string { return u.format(t * u.scale) }, "latency ("+u.name+")")
+	s.xAxisLine(f)
+
+	band := f.w / float64(len(values))
+	slots := len(knobMetrics) * len(runs)
+	for vi, v := range values {
+		cx := f.x + band*(float64(vi)+0.5)
+		s.line(cx, f.y+f.h, cx, f.y+f.h+4, "#333333", 1, "")
+		s.text(cx, f.y+f.h+16, "middle", "#333333", 11, "", v)
+		var failedNote, noCI string
+		for _, pt := range p.Points {
+			if pt.Value != v {
+				continue
+			}
+			slot := metricIndex(pt.Metric)*len(runs) + runIndex(runs, pt.Run)
+			px := cx + (float64(slot)-float64(slots-1)/2)*min(14, band/float64(slots+1))
+			color := metricColor[pt.Metric]
+			baseline := pt.Run != LabelCurrent
+			if pt.OK == 0 {
+				failedNote = fmt.Sprintf("all %d failed", pt.Failed)
+				continue
+			}
+			if pt.Failed > 0 {
+				failedNote = fmt.Sprintf("%d of %d failed", pt.Failed, pt.OK+pt.Failed)
+			}
+			e := pt.Estimate
+			tip := fmt.Sprintf("%s %s %s: median %s", pt.Run, pt.Cell, pt.Metric, duration(e.Center))
+			dash := ""
+			if baseline {
+				dash = "3,2"
+			}
+			if e.HasCI {
+				tip += fmt.Sprintf(", confidence interval %s – %s", duration(e.Lo), duration(e.Hi))
+				s.line(px, f.ys(e.Lo), px, f.ys(e.Hi), color, 1.5, dash)
+				s.line(px-3, f.ys(e.Lo), px+3, f.ys(e.Lo), color, 1.5, "")
+				s.line(px-3, f.ys(e.Hi), px+3, f.ys(e.Hi), color, 1.5, "")
+			} else {
+				tip += fmt.Sprintf(", no confidence interval (n=%d)", e.N)
+				noCI = fmt.Sprintf("n=%d: no CI", e.N)
+			}
+			tip += fmt.Sprintf(", %d repetitions", e.N)
+			s.circle(px, f.ys(e.Center), 4, color, baseline, tip)
+		}
+		if failedNote != "" {
+			s.text(cx, f.y+12, "middle", failColor, 10, "bold", failedNote)
+		}
+		if noCI != "" {
+			s.text(cx, f.y+f.h-6, "middle", "#555555", 10, "", noCI)
+		}
+	}
+	s.text(f.x+f.w/2, f.y+f.h+34, "middle", "#333333", 11, "", knob)
+}
+
+func metricIndex(label string) int {
+	for i, m := range knobMetrics {
+		if m.Label == label {
+			return i
+		}
+	}
+	return 0
+}
+
+func runIndex(runs []string, run string) int {
+	for i, r := range runs {
+		if r == run {
+			return i
+		}
+	}
+	return 0
+}
+
+// tailX maps a quantile to the CDF's x: log10(1/(1−q)).
+func tailX(q float64) float64 { return -math.Log10(1 - q) }
+
+// tailLabel labels x = 0, 1, 2, ...: 0%, 90%, 99%, 99.9%, ...
+func tailLabel(x int) string {
+	switch x {
+	case 0:
+		return "0%"
+	case 1:
+		return "90%"
+	case 2:
+		return "99%"
+	}
+	return "99." + strings.Repeat("9", x-2) + "%"
+}
+
+// SVG renders the CDF chart: latency up the y axis, quantile along a
+// log-scale tail.
+func (ch CDFChart) SVG() string {
+	s := newSVG(cdfW, cdfH, "latency CDF of "+ch.Cell)
+	s.text(8, 18, "start", "#111111", 13, "bold", ch.Cell)
+	top, maxX := 0.0, 1.0
+	for _, ser := range ch.Series {
+		for _, p := range ser.Points {
+			top = max(top, p.Seconds)
+			maxX = max(maxX, tailX(p.Q))
+		}
+	}
+	nx := int(math.Ceil(maxX - 1e-9))
+	u := timeUnitFor(top)
+	ticks := niceTicks(top*u.scale*1.05, 5)
+	f := frame{x: plotLeft, y: 48, w: cdfW - plotLeft - 16, h: cdfH - 48 - plotBottom, lo: 0, hi: ticks[len(ticks)-1] / u.scale}
+	s.yAxis(f, secondsOf(ticks, u), func(t float64) string { return u.format(t * u.scale) }, "latency ("+u.name+")")
+	s.xAxisLine(f)
+	xs := func(x float64) float64 { return f.x + x/float64(nx)*f.w }
+	for i := 0; i <= nx; i++ {
+		s.line(xs(float64(i)), f.y, xs(float64(i)), f.y+f.h, "#eeeeee", 1, "")
+		s.line(xs(float64(i)), f.y+f.h, xs(float64(i)), f.y+f.h+4, "#333333", 1, "")
+		s.text(xs(float64(i)), f.y+f.h+16, "middle", "#333333", 10, "", tailLabel(i))
+	}
+	s.text(f.x+f.w/2, f.y+f.h+34, "middle", "#333333", 11, "", "percentile (log scale of the tail)")
+	lx := 8.0
+	for _, ser := range ch.Series {
+		color, dash := metricColor["P50"], ""
+		if ser.Run != LabelCurrent {
+			color, dash = "#7f7f7f", "5,3"
+		}
+		var pts [][2]float64
+		for _, p := range ser.Points {
+			pts = append(pts, [2]float64{xs(tailX(p.Q)), f.ys(p.Seconds)})
+		}
+		s.polyline(pts, color, dash)
+		s.line(lx, 34, lx+18, 34, color, 2, dash)
+		label := fmt.Sprintf("%s: %d requests, %d reps", ser.Run, ser.Requests, ser.Reps)
+		s.text(lx+22, 38, "start", "#333333", 10, "", label)
+		lx += 26 + 5.6*float64(len(label))
+	}
+	return s.String()
+}
+
+// SVG renders the phase breakdown as horizontal stacked bars, one per
+// cell and run.
+func (pc *PhaseChart) SVG() string {
+	const rowH, left, w = 24.0, 250.0, 900.0
+	h := 70 + rowH*float64(len(pc.Bars)) + 40
+	s := newSVG(w, h, "per-phase breakdown")
+	s.text(8, 18, "start", "#111111", 14, "bold", "Where the median request's time goes")
+	x := 8.0
+	for _, ph := range pc.Phases {
+		s.rect(x, 30, 12, 12, phaseColor[ph], ph)
+		s.text(x+16, 40, "start", "#333333", 11, "", ph)
+		x += 30 + 6*float64(len(ph))
+	}
+	top := 0.0
+	for _, b := range pc.Bars {
+		sum := 0.0
+		for _, v := range b.Seconds {
+			sum += v
+		}
+		top = max(top, sum)
+	}
+	u := timeUnitFor(top)
+	ticks := niceTicks(top*u.scale*1.05, 6)
+	hi := ticks[len(ticks)-1] / u.scale
+	f := frame{x: left, y: 56, w: w - left - 20, h: rowH * float64(len(pc.Bars))}
+	xs := func(v float64) float64 { return f.x + v/hi*f.w }
+	for _, t := range ticks {
+		xx := xs(t / u.scale)
+		s.line(xx, f.y, xx, f.y+f.h, "#e6e6e6", 1, "")
+		s.line(xx, f.y+f.h, xx, f.y+f.h+4, "#333333", 1, "")
+		s.text(xx, f.y+f.h+16, "middle", "#333333", 10, "", u.format(t))
+	}
+	s.text(f.x+f.w/2, f.y+f.h+34, "middle", "#333333", 11, "", "median latency ("+u.name+")")
+	for i, b := range pc.Bars {
+		y := f.y + float64(i)*rowH
+		label := b.Cell
+		if hasBaseline(pc) {
+			label += " · " + b.Run
+		}
+		if b.ConnsPerOp >= 0 {
+			label += fmt.Sprintf(" (%.2f conns/op)", b.ConnsPerOp)
+		}
+		s.text(left-6, y+rowH/2+4, "end", "#333333", 10, "", label)
+		x := 0.0
+		for j, v := range b.Seconds {
+			ph := pc.Phases[j]
+			s.rect(xs(x), y+3, xs(x+v)-xs(x), rowH-6, phaseColor[ph], fmt.Sprintf("%s %s: %s %s", b.Run, b.Cell, ph, duration(v)))
+			x += v
+		}
+	}
+	s.line(f.x, f.y, f.x, f.y+f.h, "#333333", 1.5, "")
+	s.line(f.x, f.y+f.h, f.x+f.w, f.y+f.h, "#333333", 1.5, "")
+	return s.String()
+}
+
+func hasBaseline(pc *PhaseChart) bool {
+	for _, b := range pc.Bars {
+		if b.Run != LabelCurrent {
+			return true
+		}
+	}
+	return false
+}
+
+// secondsOf converts ticks in unit u back to seconds.
+func secondsOf(ticks []float64, u timeUnit) []float64 {
+	out := make([]float64, len(ticks))
+	for i, t := range ticks {
+		out[i] = t / u.scale
+	}
+	return out
+}
