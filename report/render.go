@@ -185,11 +185,13 @@ func (ch CDFChart) SVG() string {
 	u := timeUnitFor(top)
 	ticks := niceTicks(top*u.scale*1.05, 5)
 	f := frame{x: plotLeft, y: 48, w: cdfW - plotLeft - 16, h: cdfH - 48 - plotBottom, lo: 0, hi: ticks[len(ticks)-1] / u.scale}
+	xs := func(x float64) float64 { return f.x + x/float64(nx)*f.w }
+	for i := 0; i <= nx; i++ { // gridlines first, under the axes
+		s.line(xs(float64(i)), f.y, xs(float64(i)), f.y+f.h, "#eeeeee", 1, "")
+	}
 	s.yAxis(f, secondsOf(ticks, u), func(t float64) string { return u.format(t * u.scale) }, "latency ("+u.name+")")
 	s.xAxisLine(f)
-	xs := func(x float64) float64 { return f.x + x/float64(nx)*f.w }
 	for i := 0; i <= nx; i++ {
-		s.line(xs(float64(i)), f.y, xs(float64(i)), f.y+f.h, "#eeeeee", 1, "")
 		s.line(xs(float64(i)), f.y+f.h, xs(float64(i)), f.y+f.h+4, "#333333", 1, "")
 		s.text(xs(float64(i)), f.y+f.h+16, "middle", "#333333", 10, "", tailLabel(i))
 	}
