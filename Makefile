@@ -48,6 +48,13 @@ vet:
 # timing checks of one do not share the two cores with another's load.
 test: deps vet
 	$(GO) test -p 1 -count=1 -timeout 14m ./...
+	$(MAKE) --no-print-directory fuzz
+
+# fuzz feeds the suite parser generated input for a bounded time (make test
+# runs it): no input may make it panic, and what it accepts must expand.
+FUZZTIME ?= 20s
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) -parallel 2 ./scenarios/
 
 # run builds, runs the default suite and prints benchstat's comparison.
 run: build
