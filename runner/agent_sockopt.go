@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"strings"
@@ -47,9 +48,13 @@ func socketControls(cfg AgentConfig) []socketControl {
 	var fs []socketControl
 	if cfg.FastOpen {
 		fs = append(fs, func(_, _ string, c syscall.RawConn) error {
-			return controlSet(c, "TCP_FASTOPEN_CONNECT", func(fd int) error {
+			err := controlSet(c, "TCP_FASTOPEN_CONNECT", func(fd int) error {
 				return unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_FASTOPEN_CONNECT, 1)
 			})
+			if errors.Is(err, unix.EOPNOTSUPP) {
+				err = fmt.Errorf("%w: TCP Fast Open is disabled in the client host (net.ipv4.tcp_fastopen lacks the client bit 0x1)", err)
+			}
+			return err
 		})
 	}
 	if cc := cfg.Congestion; cc != "" {

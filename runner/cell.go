@@ -83,7 +83,7 @@ func (r *run) repetition(ctx context.Context, sl slot, seq int) (out outcome) {
 	}
 	undo.push(topo.Close)
 	// Kernel knobs go in before the server starts, so that it inherits them.
-	kp, err := kernelPlanOf(cell, r.o.Suite.Sysctl)
+	kp, err := kernelPlanOf(cell, r.o.Suite)
 	if err == nil {
 		err = kp.apply(topo)
 	}
@@ -105,7 +105,9 @@ func (r *run) repetition(ctx context.Context, sl slot, seq int) (out outcome) {
 	}
 	acfg := r.agentConfig(cell)
 	kp.agent(&acfg)
+	watch := kp.watchServer(topo, r.port)
 	res, err := driveLoad(cctx, topo.Client.NS, r.o.Exe, acfg)
+	server := watch()
 	if err != nil {
 		return fail(err)
 	}
@@ -113,7 +115,7 @@ func (r *run) repetition(ctx context.Context, sl slot, seq int) (out outcome) {
 	if err != nil {
 		return fail(fmt.Errorf("kernel evidence: %w", err))
 	}
-	evidence, err := kp.evidence(before, after, res)
+	evidence, err := kp.evidence(before, after, res, server)
 	if err != nil {
 		return fail(fmt.Errorf("kernel evidence: %w", err))
 	}

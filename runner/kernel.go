@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/tunebench/tunebench/netem"
 	"github.com/tunebench/tunebench/results"
@@ -48,10 +49,13 @@ type kernelPlan struct {
 // sysctlSetting is one sysctl to write.
 type sysctlSetting struct{ key, value string }
 
-// kernelPlanOf reads the kernel knobs of cell; fixed are the suite's
-// sysctl: map.
-func kernelPlanOf(cell scenarios.Cell, fixed map[string]string) (kernelPlan, error) {
+// kernelPlanOf reads the kernel knobs of cell in suite s (whose sysctl:
+// map applies to every cell). tfo=on needs a warmup of at least one
+// request: each repetition has fresh hosts, so its first connection only
+// fetches the Fast Open cookie, and that connection must not be measured.
+func kernelPlanOf(cell scenarios.Cell, s *scenarios.Suite) (kernelPlan, error) {
 	var k kernelPlan
+	fixed := s.Sysctl
 	keys := make([]string, 0, len(fixed))
 	for key := range fixed {
 		keys = append(keys, key)
@@ -81,6 +85,9 @@ func kernelPlanOf(cell scenarios.Cell, fixed map[string]string) (kernelPlan, err
 		}
 	}
 	k.route.Congctl = k.cc
+	if k.tfo == "on" && float64(s.Load.Warmup)*s.Load.Rate < float64(time.Second) {
+		return k, fmt.Errorf("tfo=on: load.warmup %v at %v req/s holds no request, so the first measured connection would only fetch the Fast Open cookie; give a warmup of at least one request (e.g. warmup: 1s)", s.Load.Warmup, s.Load.Rate)
+	}
 	return k, nil
 }
 
@@ -136,7 +143,7 @@ func writeSysctl(h *netem.Host, key, value string) error {
 	if err != nil {
 		return err
 	}
-	if strings.Join(strings.Fields(got), " ") != strings.Join(strings.Fields(value), " ") {
+	if !sameSysctl(got, value) {
 		return fmt.Errorf("sysctl %s in %s: wrote %q, read back %q; the kernel does not take this value", key, h.NS.Name, value, got)
 	}
 	return nil
@@ -166,7 +173,7 @@ func snapshot(topo *netem.Topology) (counters, error) {
 // returns the metrics to write. Counter deltas cover the whole load, warmup
 // included (the agent runs both in one attack), and are divided by every
 // request sent (warmup and measured) to give the /op figures.
-func (k kernelPlan) evidence(before, after counters, res *AgentResult) ([]results.Metric, error) {
+func (k kernelPlan) evidence(before, after counters, res *AgentResult, server *serverSockets) ([]results.Metric, error) {
 	cd, sd := after.client.Delta(before.client), after.server.Delta(before.server)
 	ops := float64(res.Requests + res.Warmup)
 	if ops <= 0 {
@@ -185,12 +192,15 @@ func (k kernelPlan) evidence(before, after counters, res *AgentResult) ([]result
 			results.Metric{Value: per(passive), Unit: "tfo-passive/op", Better: "higher"},
 			results.Metric{Value: per(cookie), Unit: "tfo-cookie/op", Better: "lower"},
 		)
-		counts := fmt.Sprintf("client TcpExtTCPFastOpenActive %d, ActiveFail %d; server TcpExtTCPFastOpenPassive %d, CookieReqd %d", active, fail, passive, cookie)
+		opens := sd[netem.CounterPassiveOpens]
+		counts := fmt.Sprintf("%d new connections; client TcpExtTCPFastOpenActive %d, ActiveFail %d; server TcpExtTCPFastOpenPassive %d, CookieReqd %d", opens, active, fail, passive, cookie)
+		// The first connection only fetches the cookie; from the second
+		// on, a connection should carry data in its SYN.
 		switch {
-		case k.tfo == "on" && active == 0 && fail == 0 && cookie == 0:
-			errs = append(errs, fmt.Errorf("tfo=on, but no connection even asked for a Fast Open cookie (%s): TCP Fast Open is disabled by policy or by the kernel", counts))
-		case k.tfo == "on" && active == 0 && fail > 0:
+		case k.tfo == "on" && opens >= 2 && active == 0 && fail > 0:
 			errs = append(errs, fmt.Errorf("tfo=on, but every Fast Open attempt failed (%s): the path or the server drops data in the SYN", counts))
+		case k.tfo == "on" && opens >= 2 && active == 0:
+			errs = append(errs, fmt.Errorf("tfo=on, but no connection used Fast Open (%s): TCP Fast Open is disabled by policy or by the kernel (net.ipv4.tcp_fastopen, or the server's listener)", counts))
 		case k.tfo == "off" && (active > 0 || passive > 0):
 			errs = append(errs, fmt.Errorf("tfo=off, but connections used Fast Open (%s)", counts))
 		}
@@ -205,6 +215,16 @@ func (k kernelPlan) evidence(before, after counters, res *AgentResult) ([]result
 			}
 		}
 	}
+	if k.cc != "" && server != nil {
+		for algo, n := range server.congestion {
+			if algo != k.cc {
+				errs = append(errs, fmt.Errorf("cc=%s, but %d of the server's connections ran %s (sock_diag)", k.cc, n, algo))
+			}
+		}
+		if server.err != nil {
+			errs = append(errs, fmt.Errorf("cc=%s: reading the server's sockets: %w", k.cc, server.err))
+		}
+	}
 	if k.nodelay != "" && sock != nil {
 		want := 0
 		if k.nodelay == "on" {
@@ -215,4 +235,74 @@ func (k kernelPlan) evidence(before, after counters, res *AgentResult) ([]result
 		}
 	}
 	return ms, errors.Join(errs...)
+}
+
+// sameSysctl reports whether a sysctl read back as got holds what was
+// written as want: the same fields, where numbers compare by value (the
+// kernel takes 0x403 and shows 1027).
+func sameSysctl(got, want string) bool {
+	g, w := strings.Fields(got), strings.Fields(want)
+	if len(g) != len(w) {
+		return false
+	}
+	for i := range g {
+		if g[i] == w[i] {
+			continue
+		}
+		a, aerr := strconv.ParseInt(g[i], 0, 64)
+		b, berr := strconv.ParseInt(w[i], 0, 64)
+		if aerr != nil || berr != nil || a != b {
+			return false
+		}
+	}
+	return true
+}
+
+// serverSockets is what sock_diag showed of the server's connections
+// during the load.
+type serverSockets struct {
+	congestion map[string]int // algorithm → connections
+	err        error          // the first failure to read them
+}
+
+// serverPoll is how often the server's sockets are listed during the load.
+const serverPoll = 50 * time.Millisecond
+
+// watchServer lists, during the load, the server host's TCP connections on
+// port through sock_diag, which works for any server program, and counts
+// each connection's congestion control once. It returns the function that
+// stops it and hands over what it saw; nil when the cell sets no cc.
+func (k kernelPlan) watchServer(topo *netem.Topology, port int) func() *serverSockets {
+	if k.cc == "" {
+		return func() *serverSockets { return nil }
+	}
+	stop, done := make(chan struct{}), make(chan *serverSockets)
+	go func() {
+		seen := map[uint64]bool{}
+		out := &serverSockets{congestion: map[string]int{}}
+		t := time.NewTicker(serverPoll)
+		defer t.Stop()
+		for {
+			socks, err := topo.Server.NS.TCPSockets(uint16(port))
+			if err != nil && out.err == nil {
+				out.err = err
+			}
+			for _, s := range socks {
+				if s.Congestion != "" && !seen[s.Cookie] {
+					seen[s.Cookie] = true
+					out.congestion[s.Congestion]++
+				}
+			}
+			select {
+			case <-stop:
+				done <- out
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() *serverSockets {
+		close(stop)
+		return <-done
+	}
 }
