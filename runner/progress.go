@@ -1,9 +1,12 @@
 package runner
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tunebench/tunebench/results"
@@ -63,4 +66,85 @@ func sig3(v float64) string {
 // oneLine folds a message onto one line.
 func oneLine(msg string) string {
 	return strings.Join(strings.Fields(msg), " ")
+}
+
+// Event kinds, in the order a run reports them.
+const (
+	// EventStart: the run is about to measure its first repetition.
+	EventStart = "start"
+	// EventBegin: a repetition is starting (Cell, Rep and N are set).
+	EventBegin = "begin"
+	// EventRep: a repetition ended and was written; the measurements are
+	// set, or Failed.
+	EventRep = "rep"
+)
+
+// An Event is what Run reports to Options.Events as it goes: tools read
+// the "rep" events (see JSONEvents), the terminal display all of them.
+type Event struct {
+	Type string `json:"type"`
+	// Time is when it happened; Elapsed is the time since the run started.
+	Time    time.Time     `json:"time"`
+	Elapsed time.Duration `json:"elapsed_ns"`
+	// N is the repetition's place among the Total the run measures (a
+	// resumed run counts only what it lacks); Cells is the number of cells.
+	N     int `json:"n,omitempty"`
+	Total int `json:"total"`
+	Cells int `json:"cells"`
+	// Suite, Cell and Rep name the repetition.
+	Suite string `json:"suite,omitempty"`
+	Cell  string `json:"cell,omitempty"`
+	Rep   int    `json:"rep,omitempty"`
+	// Failed says why the repetition failed; empty when it did not.
+	Failed string `json:"failed,omitempty"`
+	// The measurements of a repetition that did not fail.
+	Requests  int     `json:"requests,omitempty"`
+	Errors    int     `json:"errors,omitempty"`
+	ReqPerSec float64 `json:"req_per_sec,omitempty"`
+	P50       int64   `json:"p50_ns,omitempty"`
+	P90       int64   `json:"p90_ns,omitempty"`
+	P99       int64   `json:"p99_ns,omitempty"`
+	P999      int64   `json:"p999_ns,omitempty"`
+	// Extra holds the further metrics of the line by unit, e.g.
+	// "connect-ns".
+	Extra map[string]float64 `json:"extra,omitempty"`
+}
+
+// repEvent is the EventRep of sample s, the n-th of total.
+func repEvent(start time.Time, n, total, cells int, s results.Sample) Event {
+	now := time.Now()
+	e := Event{Type: EventRep, Time: now, Elapsed: now.Sub(start), N: n, Total: total, Cells: cells,
+		Suite: s.Suite, Cell: s.Cell, Rep: s.Rep}
+	if s.Failed != "" {
+		e.Failed = oneLine(s.Failed)
+		return e
+	}
+	e.Requests, e.Errors, e.ReqPerSec = s.Requests, s.Errors, s.Achieved
+	if s.Latency != nil {
+		_, p50, p90, p99, p999, _ := results.Summary(s.Latency)
+		e.P50, e.P90, e.P99, e.P999 = int64(p50), int64(p90), int64(p99), int64(p999)
+	}
+	if len(s.Extra) > 0 {
+		e.Extra = make(map[string]float64, len(s.Extra))
+		for _, m := range s.Extra {
+			e.Extra[m.Unit] = m.Value
+		}
+	}
+	return e
+}
+
+// JSONEvents returns an Options.Events function that writes every "rep"
+// event to w as one line of JSON, for tools that follow a run. Write
+// errors are dropped: the results file, not this stream, is the record.
+func JSONEvents(w io.Writer) func(Event) {
+	var mu sync.Mutex
+	enc := json.NewEncoder(w)
+	return func(e Event) {
+		if e.Type != EventRep {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		_ = enc.Encode(e)
+	}
 }
