@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -37,10 +38,16 @@ type child struct {
 	err    error         // Wait's; read only after exited is closed
 }
 
-// startChild starts cmd in ns, its stderr kept in a tail.
+// startChild starts cmd in ns, its stderr kept in a tail and also written
+// to cmd.Stderr if that is set (a writer that never fails, such as a
+// serverLog).
 func startChild(ns *netem.Namespace, cmd *exec.Cmd) (*child, error) {
 	c := &child{cmd: cmd, stderr: newTail(), exited: make(chan struct{})}
-	cmd.Stderr = c.stderr
+	if cmd.Stderr != nil {
+		cmd.Stderr = io.MultiWriter(c.stderr, cmd.Stderr)
+	} else {
+		cmd.Stderr = c.stderr
+	}
 	cmd.WaitDelay = waitDelay
 	if err := ns.Start(cmd); err != nil {
 		return nil, err
@@ -72,11 +79,25 @@ func (c *child) exitedWith() string {
 	return msg
 }
 
-// startServer starts the server in the server host and waits until it
-// listens. The reference server says so on stdout ("listening ADDR"); a
-// user's command is watched for a TCP listener in its namespace. On error
-// the returned child, if any, must still be stopped.
-func startServer(ctx context.Context, ns *netem.Namespace, cmd *exec.Cmd, reference bool) (*child, error) {
+// serverSpec is how one repetition's server starts.
+type serverSpec struct {
+	cmd       *exec.Cmd
+	reference bool   // tunebench serve, which says "listening ADDR"
+	readyURL  string // polled until 2xx; "" waits for a listener
+	// log receives the server's stdout and stderr; nil discards them.
+	log io.Writer
+}
+
+// startServer starts the server in the server host and waits until it is
+// ready. The reference server says so on stdout ("listening ADDR"); a
+// user's command is ready when its ready URL answers 2xx, or else when a
+// TCP socket listens in its namespace. On error the returned child, if
+// any, must still be stopped.
+func startServer(ctx context.Context, ns *netem.Namespace, spec serverSpec) (*child, error) {
+	cmd, reference := spec.cmd, spec.reference
+	if spec.log != nil {
+		cmd.Stderr = spec.log
+	}
 	pr, pw, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("server: stdout pipe: %w", err)
@@ -94,12 +115,18 @@ func startServer(ctx context.Context, ns *netem.Namespace, cmd *exec.Cmd, refere
 		sc := bufio.NewScanner(pr)
 		seen := false
 		for sc.Scan() { // to EOF, so that the server never blocks on stdout
+			if spec.log != nil {
+				fmt.Fprintf(spec.log, "%s\n", sc.Bytes())
+			}
 			if !seen && reference && strings.HasPrefix(sc.Text(), "listening ") {
 				seen = true
 				close(ready)
 			}
 		}
 	}()
+	if !reference && spec.readyURL != "" {
+		return c, waitReady(ctx, ns, spec.readyURL, c, serverReady)
+	}
 	if !reference {
 		ok, err := netem.WaitListening(ctx, cmd.Process.Pid, c.exited, serverReady)
 		switch {

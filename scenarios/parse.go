@@ -287,7 +287,7 @@ func (p *parser) links(v *yaml.Node) ([]Link, bool) {
 // server reads the server section into srv, which holds the defaults.
 func (p *parser) server(v *yaml.Node, srv *Server) {
 	fs, ok := p.fields(v, "server", "a mapping such as {endpoint: /orders?items=20}",
-		[]string{"endpoint", "command", "port"}, nil)
+		[]string{"endpoint", "command", "ready", "port"}, nil)
 	if !ok {
 		return
 	}
@@ -305,11 +305,30 @@ func (p *parser) server(v *yaml.Node, srv *Server) {
 		}
 	}
 	if e, ok := fs["command"]; ok {
-		if s, ok := p.scalar(e.v, "server.command", "a command line such as ./myserver -port 8080"); ok {
+		if e.v.Kind == yaml.SequenceNode {
+			srv.Argv = p.argv(e.v)
+		} else if s, ok := p.scalar(e.v, "server.command", `a command line such as "./myserver -port 8080", or a list such as ["./myserver", "--listen", "{addr}"]`); ok {
 			if strings.TrimSpace(s) == "" {
 				p.add(e.v.Line, "server.command", "empty; give a command line, or remove command to use the reference server")
 			}
 			srv.Command = s
+		}
+	}
+	if e, ok := fs["ready"]; ok {
+		if s, ok := p.scalar(e.v, "server.ready", "a path such as /healthz"); ok {
+			u, err := url.ParseRequestURI(s)
+			switch {
+			case srv.Command == "" && srv.Argv == nil:
+				if _, has := fs["command"]; !has {
+					p.add(e.v.Line, "server.ready", "is for your own server; give command: too, or remove ready (the reference server says when it listens)")
+				}
+			case !strings.HasPrefix(s, "/"):
+				p.add(e.v.Line, "server.ready", "%q does not start with /; give a path such as /healthz", s)
+			case err != nil || u.Host != "" || strings.ContainsAny(s, " \t\r\n"):
+				p.add(e.v.Line, "server.ready", "%q is not a request path; give a path such as /healthz, with spaces written as %%20", s)
+			default:
+				srv.Ready = s
+			}
 		}
 	}
 	if e, ok := fs["port"]; ok {
@@ -317,6 +336,33 @@ func (p *parser) server(v *yaml.Node, srv *Server) {
 			srv.Port = int(n)
 		}
 	}
+}
+
+// argv reads the list form of server.command: the program, then its
+// arguments, each one a string.
+func (p *parser) argv(v *yaml.Node) []string {
+	if len(v.Content) == 0 {
+		p.add(v.Line, "server.command", `empty list; give the program and its arguments, e.g. ["./myserver", "--listen", "{addr}"], or remove command to use the reference server`)
+		return nil
+	}
+	args := make([]string, 0, len(v.Content))
+	ok := true
+	for i, n := range v.Content {
+		s, isScalar := p.scalar(resolve(n), index("server.command", i), `one argument as a string, e.g. "--listen"`)
+		if !isScalar {
+			ok = false
+			continue
+		}
+		args = append(args, s)
+	}
+	if ok && strings.TrimSpace(args[0]) == "" {
+		p.add(v.Content[0].Line, "server.command[0]", "empty program; give the path of your server, e.g. ./myserver")
+		ok = false
+	}
+	if !ok {
+		return nil
+	}
+	return args
 }
 
 // matrix reads the knobs to permute, in file order.

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -75,7 +76,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown link key", edit(5, "  - {name: wan, rttt: 40ms}"), "t.yaml:5: links[1].rttt: unknown key; did you mean rtt? known keys: name, rtt,"},
 		{"delay on a link", edit(5, "  - {name: wan, delay: 20ms}"), "t.yaml:5: links[1].delay: unknown key; a link takes rtt (the round trip); a one-way delay goes under up: or down:"},
 		{"unknown direction key", edit(5, "  - name: wan\n    rtt: 40ms\n    up:\n      rtt: 3ms"), "t.yaml:8: links[1].up.rtt: unknown key; a direction takes delay"},
-		{"unknown server key", edit(0, "server: {endpoint: /x, host: a}"), "t.yaml:9: server.host: unknown key; known keys: endpoint, command, port"},
+		{"unknown server key", edit(0, "server: {endpoint: /x, host: a}"), "t.yaml:9: server.host: unknown key; known keys: endpoint, command, ready, port"},
 		{"unknown load key", edit(8, "load: {rate: 10, duration: 1s, rps: 5}"), "t.yaml:8: load.rps: unknown key; rate gives requests per second"},
 		{"unknown knob", edit(7, "  keepalive: [on, off]\n  zerocopy: [on, off]"), "t.yaml:8: matrix.zerocopy: unknown knob; known knobs: keepalive, tfo, cc, initcwnd, initrwnd, codec, tls, http, nodelay, max_requests, server_idle, client_idle"},
 		{"misspelt knob", edit(7, "  keepalve: [on, off]"), "t.yaml:7: matrix.keepalve: unknown knob; did you mean keepalive? known knobs: keepalive"},
@@ -264,7 +265,7 @@ load: {rate: 12.5, duration: 2m, warmup: 500ms, count: 10, timeout: 2s, cell_tim
 		{"Load", s.Load, Load{Rate: 12.5, Duration: 2 * time.Minute, Warmup: 500 * time.Millisecond, Count: 10, Timeout: 2 * time.Second, CellTimeout: 5 * time.Minute}},
 	}
 	for _, c := range checks {
-		if c.got != c.want {
+		if !reflect.DeepEqual(c.got, c.want) {
 			t.Errorf("%s: got %v; want %v", c.what, c.got, c.want)
 		}
 	}
@@ -279,7 +280,7 @@ func TestParseDefaults(t *testing.T) {
 	if s.Load != want {
 		t.Errorf("Load: got %+v; want %+v", s.Load, want)
 	}
-	if s.Server != (Server{Endpoint: DefaultEndpoint}) {
+	if !reflect.DeepEqual(s.Server, Server{Endpoint: DefaultEndpoint}) {
 		t.Errorf("Server: got %+v; want the default endpoint only", s.Server)
 	}
 	if l := s.Links[0]; l.MTU != 0 || l.PathMTU() != DefaultMTU || l.Up != nil || l.Down != nil {

@@ -48,8 +48,16 @@ type Server struct {
 	// Endpoint is the request path with its query; it starts with "/".
 	Endpoint string
 	// Command, when set, starts the user's own server instead of the
-	// reference one; the runner runs it in the server host.
+	// reference one; the runner runs it in the server host under /bin/sh -c.
 	Command string
+	// Argv is command's list form, the program and its arguments, which
+	// the runner starts without a shell. At most one of Command and Argv
+	// is set.
+	Argv []string
+	// Ready is an HTTP path of the user's own server that answers 2xx once
+	// it can take load (e.g. /healthz); the runner polls it in the server
+	// host. Empty: the runner waits until a TCP socket listens.
+	Ready string
 	// Port is the server's TCP port; 0 lets the runner choose.
 	Port int
 }

@@ -275,13 +275,13 @@ func DecodeOrders(c Codec, body []byte) (int, error) {
 	if c == CodecProtobuf {
 		var l apipb.OrderList
 		if err := proto.Unmarshal(body, &l); err != nil {
-			return 0, fmt.Errorf("decoding a Protobuf orders body (%d bytes): %w", len(body), err)
+			return 0, fmt.Errorf("decoding a Protobuf orders body: %w", err)
 		}
 		return len(l.Orders), nil
 	}
 	var l OrderList
 	if err := json.Unmarshal(body, &l); err != nil {
-		return 0, fmt.Errorf("decoding a JSON orders body (%d bytes): %w", len(body), err)
+		return 0, fmt.Errorf("decoding a JSON orders body: %w", err)
 	}
 	return len(l.Orders), nil
 }
