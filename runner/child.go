@@ -123,6 +123,13 @@ func startServer(ctx context.Context, ns *netem.Namespace, spec serverSpec) (*ch
 				close(ready)
 			}
 		}
+		// A line over the scanner's limit stops it; keep reading, so that
+		// the server never blocks on (or dies of) a full pipe.
+		var rest io.Writer = io.Discard
+		if spec.log != nil {
+			rest = spec.log
+		}
+		_, _ = io.Copy(rest, pr)
 	}()
 	if !reference && spec.readyURL != "" {
 		return c, waitReady(ctx, ns, spec.readyURL, c, serverReady)
