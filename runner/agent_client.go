@@ -1,9 +1,12 @@
 package runner
 
 import (
+	"context"
 	"crypto/tls"
+	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"syscall"
 	"time"
 
@@ -63,17 +66,21 @@ func (p *agentPlan) client() *http.Client {
 		// The agent talks to the server namespace directly; a proxy taken
 		// from the environment would measure the proxy.
 		Proxy:       nil,
-		DialContext: p.track(d.DialContext),
+		DialContext: wrapDial(p.track(d.DialContext), append(connWrappers(cfg), p.wire.wrap)),
 		// DisableKeepAlives: every request dials a new connection.
 		DisableKeepAlives:   !cfg.KeepAlive,
 		MaxIdleConnsPerHost: agentIdleConns,
 		MaxConnsPerHost:     cfg.MaxConnections,
-		// The server's certificate is made at run time; the agent measures
-		// the handshake, it does not judge the certificate.
-		TLSClientConfig: &tls.Config{InsecureSkipVerify: true},
+		// client_idle: 0 keeps idle connections for ever, as vegeta does.
+		IdleConnTimeout: cfg.IdleTimeout,
+		TLSClientConfig: agentTLSConfig(cfg),
+		Protocols:       agentProtocols(cfg),
 	}
+	p.trace = newAgentTracer()
 	c := &http.Client{
-		Transport: tr,
+		// Every request is traced (connect, TLS, first byte, body; new
+		// connections, retries); see agent_trace.go.
+		Transport: p.trace.wrap(tr),
 		Timeout:   vegeta.DefaultTimeout,
 		// A 3xx counts as an error: following it would time two requests
 		// as one.
@@ -84,3 +91,94 @@ func (p *agentPlan) client() *http.Client {
 	}
 	return c
 }
+
+// connWrapper wraps a connection the agent's dialer made, e.g. to count the
+// bytes it carries.
+type connWrapper func(net.Conn) net.Conn
+
+// connWrappers are applied, in order, to every connection the agent dials,
+// beneath TLS (they see the bytes on the wire). None yet: a knob or a
+// metric that needs the raw connection (bytes per request for the codec
+// knob, say) returns its wrapper here from its own file, as dialControls
+// does for socket options.
+func connWrappers(cfg AgentConfig) []connWrapper {
+	return nil
+}
+
+// wrapDial applies ws to every connection dial makes.
+func wrapDial(dial func(ctx context.Context, network, addr string) (net.Conn, error), ws []connWrapper) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	if len(ws) == 0 {
+		return dial
+	}
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		for _, w := range ws {
+			c = w(c)
+		}
+		return c, nil
+	}
+}
+
+// checkTransport checks the transport knobs of cfg against the URL's scheme.
+func checkTransport(cfg AgentConfig, scheme string) error {
+	switch cfg.TLS {
+	case "": // as the URL says; https:// without a session cache
+	case "off":
+		if scheme == "https" {
+			return fmt.Errorf("load agent: url %q is https but tls is off; give tls full or resume, or an http:// URL", cfg.URL)
+		}
+	case "full", "resume":
+		if scheme != "https" {
+			return fmt.Errorf("load agent: tls %s needs an https:// URL, not %q", cfg.TLS, cfg.URL)
+		}
+	default:
+		return fmt.Errorf("load agent: tls %q: give off, full or resume", cfg.TLS)
+	}
+	if cfg.IdleTimeout < 0 {
+		return fmt.Errorf("load agent: client idle timeout %v: negative; give 0 (never) or more", cfg.IdleTimeout)
+	}
+	return nil
+}
+
+// agentTLSConfig is the client's TLS: version 1.3 only, the server's
+// certificate not verified (it is made at run time; the agent measures the
+// handshake, it does not judge the certificate). tls=resume adds a session
+// cache, so that a new connection to the server resumes the session of a
+// ticket an earlier one received (a PSK handshake: no certificate, no
+// signature, still one round trip); tls=full has none, so every new
+// connection makes a full handshake. The cache is shared by every
+// connection of the run.
+func agentTLSConfig(cfg AgentConfig) *tls.Config {
+	c := &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS13}
+	if cfg.TLS == "resume" {
+		c.ClientSessionCache = tls.NewLRUClientSessionCache(agentSessionCache)
+	}
+	return c
+}
+
+// agentSessionCache is how many TLS sessions the agent keeps; it talks to
+// one server, whose tickets all go under one key.
+const agentSessionCache = 64
+
+// agentProtocols is the HTTP version the agent speaks: HTTP/1.1 only, or
+// HTTP/2 only (ALPN "h2" over TLS, h2c with prior knowledge without it).
+// Offering one version only makes a server that cannot speak it fail the
+// cell, rather than quietly measure the other version.
+func agentProtocols(cfg AgentConfig) *http.Protocols {
+	var p http.Protocols
+	switch {
+	case !cfg.HTTP2:
+		p.SetHTTP1(true)
+	case usesTLS(cfg):
+		p.SetHTTP2(true)
+	default:
+		p.SetUnencryptedHTTP2(true)
+	}
+	return &p
+}
+
+// usesTLS reports whether the agent's URL is https.
+func usesTLS(cfg AgentConfig) bool { return strings.HasPrefix(cfg.URL, "https://") }

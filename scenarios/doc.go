@@ -111,6 +111,53 @@
 //
 //	keepalive  on, off. HTTP keep-alive: reuse connections (on) or open one
 //	           per request (off). true and false are read as on and off.
+//	tls        off, full, resume. TLS 1.3 on every connection, with a
+//	           certificate the reference server makes at start (ECDSA
+//	           P-256, self-signed for its address; session tickets on).
+//	           full: the agent keeps no sessions, so every new connection
+//	           makes a full handshake; resume: it keeps them, so a new
+//	           connection resumes with a ticket from an earlier one. The
+//	           URL becomes https://. Go has no 0-RTT: a TLS 1.3 handshake,
+//	           full or resumed, takes one round trip; resumption saves the
+//	           certificate's bytes and the signature's CPU, not a round trip.
+//	http       1.1, 2. The agent speaks only that version: HTTP/2 by ALPN
+//	           over TLS, h2c with prior knowledge without it (the reference
+//	           server accepts both beside HTTP/1.1). A server that cannot
+//	           speak it fails the cell instead of measuring HTTP/1.1.
+//	max_requests  an integer, 0 (no limit) to 1000000. The server closes a
+//	           connection after answering that many requests on it
+//	           (Connection: close in HTTP/1.1, GOAWAY in HTTP/2), as
+//	           nginx's keepalive_requests does.
+//	server_idle   a duration (500ms, 5s), 1ms to 1h. The server's idle
+//	           timeout: how long a kept-alive connection may wait for its
+//	           next request. Default 90s.
+//	client_idle   a duration, 1ms to 1h. How long the agent keeps an idle
+//	           connection in its pool (Go's IdleConnTimeout). Default: for
+//	           ever. Durations are written as Go prints them (1m30s), in
+//	           cell names too.
+//
+// tls, http, max_requests and server_idle reach a server of one's own as
+// TUNEBENCH_TLS, TUNEBENCH_HTTP, TUNEBENCH_MAX_REQUESTS and
+// TUNEBENCH_SERVER_IDLE; keepalive.yaml shows the classic mismatch of
+// server_idle shorter than client_idle.
+//
+// Every repetition also reports what the agent's httptrace saw of the
+// measured requests (warmup requests are told apart by vegeta's sequence
+// number, which travels in each request's X-Vegeta-Seq header):
+//
+//	conns/op           new connections per request
+//	retries/op         requests Go's transport sent again on a new
+//	                   connection because the reused one died before any
+//	                   response byte (the keep-alive race)
+//	tls-handshakes/op  TLS handshakes per request (tls full or resume)
+//	tls-resumed/op     of which resumed (tls full or resume)
+//	h2/op              responses over HTTP/2 per request (http: 2)
+//	connect-ns         median TCP connect, over the requests that opened a
+//	                   connection (absent when none did)
+//	tls-ns             median TLS handshake, over the requests that made one
+//	ttfb-ns            median from the request written to its first
+//	                   response byte: one round trip plus the server's time
+//	body-ns            median from the first byte to the end of the body
 //
 // Knobs returns this table; a knob joins it when the runner can apply it.
 //

@@ -1,0 +1,105 @@
+package servers
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Transport is how the reference server speaks on its connections: TLS,
+// the HTTP version, and its keep-alive policy. The zero value is plain
+// HTTP/1.1 with no limit on requests per connection.
+type Transport struct {
+	// TLS serves TLS 1.3 with a certificate made at start (see tlsConfig).
+	// The server side of tls=full and tls=resume is the same: session
+	// tickets are always on, and only the client decides whether to resume.
+	TLS bool
+	// HTTP2 serves HTTP/2 besides HTTP/1.1: negotiated with ALPN over TLS,
+	// or h2c with prior knowledge (the client starts with the HTTP/2
+	// preface, no Upgrade) without it. HTTP/1.1 stays on either way, so
+	// health checks and curl still work.
+	HTTP2 bool
+	// MaxRequests closes a connection after it has answered this many
+	// requests: the last response carries Connection: close (HTTP/1.1) or is
+	// followed by GOAWAY (HTTP/2). 0: no limit.
+	MaxRequests int
+}
+
+// protocols is what the http.Server speaks for t.
+func (t Transport) protocols() *http.Protocols {
+	var p http.Protocols
+	p.SetHTTP1(true)
+	switch {
+	case t.HTTP2 && t.TLS:
+		p.SetHTTP2(true)
+	case t.HTTP2:
+		p.SetUnencryptedHTTP2(true)
+	}
+	return &p
+}
+
+// apply sets up srv, which will serve on addr, for t: its protocols, its TLS
+// configuration, and the request limit per connection around its handler.
+func (t Transport) apply(srv *http.Server, addr string) error {
+	srv.Protocols = t.protocols()
+	if t.TLS {
+		cfg, err := tlsConfig(addr)
+		if err != nil {
+			return err
+		}
+		srv.TLSConfig = cfg
+	}
+	if t.MaxRequests > 0 {
+		srv.Handler = limitRequests(srv.Handler, t.MaxRequests)
+		srv.ConnContext = withRequestCount
+	}
+	return nil
+}
+
+// serve runs srv on ln, over TLS when t says so. ServeTLS adds the ALPN
+// names ("h2" when HTTP/2 is on, and "http/1.1") to the configuration.
+func (t Transport) serve(srv *http.Server, ln net.Listener) error {
+	if t.TLS {
+		return srv.ServeTLS(ln, "", "")
+	}
+	return srv.Serve(ln)
+}
+
+// TransportFromEnv reads the cell's transport knobs from the variables the
+// runner sets for every server (see runner.ServerEnv): TUNEBENCH_TLS (off,
+// full, resume), TUNEBENCH_HTTP (1.1, 2), TUNEBENCH_MAX_REQUESTS (an
+// integer, 0 for no limit) and TUNEBENCH_SERVER_IDLE (a duration, 500ms, the
+// idle timeout). Unset variables keep the defaults; idle is 0 when
+// TUNEBENCH_SERVER_IDLE is unset. getenv is os.Getenv in the server.
+func TransportFromEnv(getenv func(string) string) (t Transport, idle time.Duration, err error) {
+	switch v := getenv("TUNEBENCH_TLS"); v {
+	case "", "off":
+	case "full", "resume":
+		t.TLS = true
+	default:
+		return t, 0, fmt.Errorf("servers: TUNEBENCH_TLS=%q: give off, full or resume", v)
+	}
+	switch v := getenv("TUNEBENCH_HTTP"); v {
+	case "", "1.1":
+	case "2":
+		t.HTTP2 = true
+	default:
+		return t, 0, fmt.Errorf("servers: TUNEBENCH_HTTP=%q: give 1.1 or 2", v)
+	}
+	if v := getenv("TUNEBENCH_MAX_REQUESTS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return t, 0, fmt.Errorf("servers: TUNEBENCH_MAX_REQUESTS=%q: give a whole number of requests, 0 for no limit", v)
+		}
+		t.MaxRequests = n
+	}
+	if v := getenv("TUNEBENCH_SERVER_IDLE"); v != "" {
+		idle, err = time.ParseDuration(v)
+		if err != nil || idle <= 0 {
+			return t, 0, fmt.Errorf("servers: TUNEBENCH_SERVER_IDLE=%q: give a positive duration, e.g. 500ms", v)
+		}
+	}
+	return t, idle, nil
+}
