@@ -280,6 +280,9 @@ func AgentMain(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) e
 	if err := dec.Decode(&cfg); err != nil {
 		return fmt.Errorf("load agent: reading config from stdin: %w; the runner writes one JSON AgentConfig there", err)
 	}
+	if err := raiseNoFile(cfg, stderr); err != nil {
+		return err
+	}
 	res, runErr := RunAgent(ctx, cfg, stderr)
 	if res == nil {
 		return runErr

@@ -100,6 +100,9 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 		return Summary{}, err
 	}
 	o = r.o
+	if err := r.checkFits(); err != nil {
+		return Summary{}, err
+	}
 	sum := Summary{Seed: o.Seed, Planned: len(o.Cells) * count}
 	if err := ctx.Err(); err != nil {
 		return sum, err // before anything is written
