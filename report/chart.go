@@ -91,12 +91,15 @@ type PhaseBar struct {
 	ConnsPerOp float64
 }
 
-// Phase units, as the load agent writes them (medians per repetition).
+// Phase units, as the load agent writes them: medians per repetition of
+// the requests that had the phase (see runner/transport.go).
 const (
-	unitConnect = "connect-ns"
-	unitTLS     = "tls-ns"
-	unitTTFB    = "ttfb-ns"
-	unitConns   = "conns/op"
+	unitConnect    = "connect-ns"        // TCP connect, of requests that opened a connection
+	unitTLS        = "tls-ns"            // TLS handshake, of requests that made one
+	unitTTFB       = "ttfb-ns"           // request written to first response byte
+	unitBody       = "body-ns"           // first byte to the body's end
+	unitConns      = "conns/op"          // new connections per request
+	unitHandshakes = "tls-handshakes/op" // TLS handshakes per request
 )
 
 // dims is a cell name split into its key=value pairs, in order.
@@ -272,28 +275,38 @@ func cdfPoints(h *hdrhistogram.Histogram) []CDFPoint {
 func round6(f float64) float64 { return math.Round(f*1e6) / 1e6 }
 
 // phaseChart builds the phase breakdown from whichever phase units the runs
-// carry; nil when none. TTFB is taken to include connect and TLS, as
-// httptrace measures it from the start of the request: wait is TTFB less
-// connect and TLS, read is P50 less TTFB. Without TTFB, what follows
-// connect and TLS is one segment, "wait + read". Medians of different
-// quantities do not add up exactly, so a segment that comes out negative
-// is drawn as zero.
+// carry; nil when none. A bar is the median request's time, phase by phase:
+// connect and TLS are what they cost per request (their medians times
+// conns/op and tls-handshakes/op, when the file has those: a kept-alive
+// connection pays them once for many requests), wait is ttfb-ns, read is
+// body-ns. What a file lacks of wait and read is P50 less the other phases,
+// one segment named for what it holds. Medians do not add up exactly, so a
+// remainder that comes out negative is drawn as zero.
 func phaseChart(runs []*Run, cells []string, st *stats) *PhaseChart {
-	hasC, hasT, hasF := st.has(unitConnect), st.has(unitTLS), st.has(unitTTFB)
-	if !hasC && !hasT && !hasF {
+	hasC, hasT, hasW, hasR := st.has(unitConnect), st.has(unitTLS), st.has(unitTTFB), st.has(unitBody)
+	if !hasC && !hasT && !hasW && !hasR {
 		return nil
 	}
 	pc := &PhaseChart{}
-	if hasC {
-		pc.Phases = append(pc.Phases, "connect")
+	for _, p := range []struct {
+		has  bool
+		name string
+	}{{hasC, "connect"}, {hasT, "TLS"}, {hasW, "wait"}, {hasR, "read"}} {
+		if p.has {
+			pc.Phases = append(pc.Phases, p.name)
+		}
 	}
-	if hasT {
-		pc.Phases = append(pc.Phases, "TLS")
+	rest := ""
+	switch {
+	case !hasW && !hasR:
+		rest = "wait + read"
+	case !hasW:
+		rest = "wait"
+	case !hasR:
+		rest = "read"
 	}
-	if hasF {
-		pc.Phases = append(pc.Phases, "wait", "read")
-	} else {
-		pc.Phases = append(pc.Phases, "wait + read")
+	if rest != "" {
+		pc.Phases = append(pc.Phases, rest)
 	}
 	for _, c := range cells {
 		for _, r := range runs {
@@ -301,26 +314,27 @@ func phaseChart(runs []*Run, cells []string, st *stats) *PhaseChart {
 			if !ok {
 				continue
 			}
-			val := func(u string) float64 {
-				e, _ := st.get(r.Label, c, u)
-				return e.Center
+			val := func(u string, def float64) float64 {
+				if e, ok := st.get(r.Label, c, u); ok {
+					return e.Center
+				}
+				return def
 			}
-			conn, tls := val(unitConnect), val(unitTLS)
-			bar := PhaseBar{Cell: c, Run: r.Label, ConnsPerOp: -1}
-			if hasC {
-				bar.Seconds = append(bar.Seconds, conn)
+			conns := val(unitConns, 1)
+			bar := PhaseBar{Cell: c, Run: r.Label, ConnsPerOp: val(unitConns, -1)}
+			sum := 0.0
+			add := func(has bool, v float64) {
+				if has {
+					bar.Seconds = append(bar.Seconds, v)
+					sum += v
+				}
 			}
-			if hasT {
-				bar.Seconds = append(bar.Seconds, tls)
-			}
-			if hasF {
-				ttfb := val(unitTTFB)
-				bar.Seconds = append(bar.Seconds, max(0, ttfb-conn-tls), max(0, p50.Center-max(ttfb, conn+tls)))
-			} else {
-				bar.Seconds = append(bar.Seconds, max(0, p50.Center-conn-tls))
-			}
-			if e, ok := st.get(r.Label, c, unitConns); ok {
-				bar.ConnsPerOp = e.Center
+			add(hasC, val(unitConnect, 0)*conns)
+			add(hasT, val(unitTLS, 0)*val(unitHandshakes, conns))
+			add(hasW, val(unitTTFB, 0))
+			add(hasR, val(unitBody, 0))
+			if rest != "" {
+				bar.Seconds = append(bar.Seconds, max(0, p50.Center-sum))
 			}
 			pc.Bars = append(pc.Bars, bar)
 		}

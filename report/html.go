@@ -91,7 +91,7 @@ td.missing { color: #888; }
 <div class="charts">{{range .CDFSVGs}}{{.}}{{else}}<p>No CDFs: no histogram sidecar could be read (see above).</p>{{end}}</div>
 
 <h2>Phases</h2>
-{{if .PhaseSVG}}<p>Medians of the per-repetition connect, TLS and time-to-first-byte figures; wait is TTFB less connect and TLS, read is P50 less TTFB.</p>
+{{if .PhaseSVG}}<p>The median request, phase by phase (medians of the repetitions): connect and TLS cost per request (their medians times new connections and handshakes per request), wait is request written to first byte (ttfb-ns), read is first byte to the body's end (body-ns); a phase the results lack is P50 less the others.</p>
 <div class="charts">{{.PhaseSVG}}</div>{{else}}<p>No per-phase metrics (connect-ns, tls-ns, ttfb-ns) in the results.</p>{{end}}
 
 <h2>benchstat</h2>

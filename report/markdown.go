@@ -94,7 +94,7 @@ func (r *Report) WriteMarkdown(path string) ([]string, error) {
 		if err != nil {
 			return written, err
 		}
-		fmt.Fprintf(&b, "Medians of the per-repetition connect, TLS and time-to-first-byte figures; wait is TTFB less connect and TLS, read is P50 less TTFB.\n\n![per-phase breakdown](%s)\n\n", file)
+		fmt.Fprintf(&b, "The median request, phase by phase (medians of the repetitions): connect and TLS cost per request (their medians times new connections and handshakes per request), wait is request written to first byte (ttfb-ns), read is first byte to the body's end (body-ns); a phase the results lack is P50 less the others.\n\n![per-phase breakdown](%s)\n\n", file)
 	} else {
 		b.WriteString("No per-phase metrics (connect-ns, tls-ns, ttfb-ns) in the results.\n\n")
 	}
