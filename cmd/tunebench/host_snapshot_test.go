@@ -137,10 +137,14 @@ load: {rate: 20, duration: 3s, count: 3}
 		noneOf(t, -1, bin)
 		noLeftovers(t)
 	})
-	for _, signals := range []int{1, 2} {
-		t.Run("interrupted by "+strconv.Itoa(signals)+" SIGINT", func(t *testing.T) {
+	for _, tt := range []struct {
+		sig     syscall.Signal
+		signals int
+	}{{syscall.SIGINT, 1}, {syscall.SIGTERM, 1}, {syscall.SIGINT, 2}} {
+		signals := tt.signals
+		t.Run(fmt.Sprintf("interrupted by %d %v", signals, tt.sig), func(t *testing.T) {
 			before := snapshotHost(t)
-			out := filepath.Join(dir, "int"+strconv.Itoa(signals)+".txt")
+			out := filepath.Join(dir, fmt.Sprintf("int%d-%d.txt", signals, tt.sig))
 			var stderr bytes.Buffer
 			suite := long
 			if signals == 2 {
@@ -150,7 +154,7 @@ load: {rate: 20, duration: 3s, count: 3}
 			waitLine(t, lines, "[1/6] ", time.Minute)
 			time.Sleep(time.Second) // into the second repetition's load
 			sent := time.Now()
-			if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+			if err := cmd.Process.Signal(tt.sig); err != nil {
 				t.Fatal(err)
 			}
 			if signals == 2 {
@@ -172,6 +176,11 @@ load: {rate: 20, duration: 3s, count: 3}
 				t.Fatalf("still running 20s after SIGINT")
 			}
 			t.Logf("exited after %v: %v; stderr:\n%s", time.Since(sent).Round(time.Millisecond), err, stderr.String())
+			// Bounded: the current repetition is aborted, not finished, and
+			// a child that ignores SIGTERM gets SIGKILL after 2s.
+			if d := time.Since(sent); d > 10*time.Second {
+				t.Errorf("took %v to stop; want well under 10s", d)
+			}
 			if code := cmd.ProcessState.ExitCode(); code != 130 {
 				t.Errorf("exit status %d; want 130", code)
 			}
