@@ -22,6 +22,10 @@ import (
 // orders model as a client of the API would; a body that fails either check
 // counts as an error. It times each decode, and reads the server's own
 // encoding time from the response's "Server-Timing: encode;dur=<ms>".
+// Decoding runs on the recorder's goroutine once the response is timed, so
+// it adds nothing to a request's latency; a body that takes longer to
+// decode than the interval between requests holds vegeta's workers at the
+// results channel, and vegeta then starts more of them.
 // Independently of the codec, it counts the bytes of every connection it
 // dials, beneath TLS: what the request really cost on the wire.
 
