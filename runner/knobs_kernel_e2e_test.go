@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -237,6 +238,69 @@ load: {rate: 5, duration: 2s, warmup: 0.5s, count: 1}
 		// show; exactly zero would mean the counter is not the server's.
 		if r := median(t, rows, "retrans/op"); r <= 0 {
 			t.Errorf("cc=%s: retrans/op %v; want > 0 at 2%% loss", cc, r)
+		}
+	}
+}
+
+// TestKnobSysctl checks that the suite's sysctl: map and a sysctl.* knob
+// are in force in the server host when a server of one's own starts: the
+// command records what it sees before it starts the reference server.
+func TestKnobSysctl(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipping: a few seconds of load")
+	}
+	exe, err := tunebenchBuild.build("tunebench", "./cmd/tunebench")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := filepath.Join(t.TempDir(), "seen")
+	f := runSuiteFile(t, fmt.Sprintf(`
+suite: sysctl
+links: [{name: lan, rtt: 2ms}]
+server:
+  command: "echo {sysctl.net.ipv4.tcp_slow_start_after_idle} $(cat /proc/sys/net/core/somaxconn /proc/sys/net/ipv4/tcp_slow_start_after_idle /proc/sys/net/ipv4/tcp_rmem) >> %s; exec %s serve --addr {addr}"
+  endpoint: /healthz
+sysctl: {net.core.somaxconn: 4097, net.ipv4.tcp_rmem: "4096 131072 6291456"}
+matrix:
+  sysctl.net.ipv4.tcp_slow_start_after_idle: [0, 1]
+load: {rate: 10, duration: 1s, count: 1}
+`, seen, exe), false)
+	if len(f.Rows) != 2 {
+		t.Fatalf("%d rows; want 2", len(f.Rows))
+	}
+	b, err := os.ReadFile(seen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("the server started %d times (%q); want 2", len(lines), b)
+	}
+	for _, l := range lines {
+		fs := strings.Fields(l) // knob value, somaxconn, slow start after idle, tcp_rmem
+		if len(fs) != 6 || fs[1] != "4097" || fs[2] != fs[0] || strings.Join(fs[3:], " ") != "4096 131072 6291456" {
+			t.Errorf("the server host had %q; want the cell's tcp_slow_start_after_idle, somaxconn 4097 and tcp_rmem 4096 131072 6291456", l)
+		}
+	}
+}
+
+// TestKnobRefusedFailsCell gives a sysctl value the kernel refuses: every
+// repetition of the cell must fail with the reason, the other cell pass.
+func TestKnobRefusedFailsCell(t *testing.T) {
+	f := runSuiteFile(t, `
+suite: refused
+links: [{name: lan, rtt: 2ms}]
+server: {endpoint: /healthz}
+matrix:
+  sysctl.net.ipv4.tcp_fastopen: [1, bogus]
+load: {rate: 10, duration: 1s, count: 2}
+`, true)
+	if len(f.Rows) != 2 || len(f.Failures) != 2 {
+		t.Fatalf("%d rows and %d failures; want 2 of each", len(f.Rows), len(f.Failures))
+	}
+	for _, fl := range f.Failures {
+		if !strings.Contains(fl.Cell, "tcp_fastopen=bogus") || !strings.Contains(fl.Message, "sysctl net.ipv4.tcp_fastopen=bogus") || !strings.Contains(fl.Message, "invalid argument") {
+			t.Errorf("failure %s: %q; want the bogus cell failed naming the sysctl and the kernel's refusal", fl.Cell, fl.Message)
 		}
 	}
 }
