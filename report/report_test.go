@@ -387,3 +387,96 @@ func TestNiceTicks(t *testing.T) {
 		}
 	}
 }
+
+// TestAllFailed: a run whose every repetition failed makes a report that
+// says so, with no point, CDF or table drawn from nothing.
+func TestAllFailed(t *testing.T) {
+	data, err := os.ReadFile("testdata/failed.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	reps := make(map[string]int)
+	for _, l := range strings.Split(string(data), "\n") {
+		if name, _, ok := strings.Cut(l, "\t"); ok && strings.HasPrefix(l, "Benchmark") {
+			reps[name]++
+			l = "--- FAIL: " + name + " rep=" + strconv.Itoa(10+reps[name]) + ": load agent: no route to host"
+		}
+		lines = append(lines, l)
+	}
+	path := filepath.Join(t.TempDir(), "allfailed.txt")
+	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep := build(t, path, "")
+	if rep.Comparison != nil || len(rep.CDFs) != 0 || rep.Phases != nil {
+		t.Errorf("comparison %v, %d CDFs, phases %v; want none", rep.Comparison != nil, len(rep.CDFs), rep.Phases)
+	}
+	for _, p := range rep.Knobs[0].Panels {
+		for _, pt := range p.Points {
+			if pt.OK != 0 || pt.Failed != 6 {
+				t.Errorf("%s: %d ok, %d failed; want 0 and 6", pt.Cell, pt.OK, pt.Failed)
+			}
+		}
+	}
+	if !hasNote(rep, "24 of 24 repetitions failed") {
+		t.Errorf("notes %q", rep.Notes)
+	}
+	html := writeHTML(t, rep)
+	if strings.Count(html, "all 6 failed") != 4 || !strings.Contains(html, "No successful repetition: nothing to compare") {
+		t.Errorf("HTML does not say that every cell failed")
+	}
+	if _, err := rep.WriteMarkdown(filepath.Join(t.TempDir(), "r.md")); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestPhaseChart(t *testing.T) {
+	ms := 1e-3
+	st := func(vals map[string]float64) *stats {
+		s := &stats{est: make(map[statKey]Estimate), units: make(map[string]string)}
+		for u, v := range vals {
+			s.units[u] = u
+			s.est[statKey{LabelCurrent, "tls=full", u}] = Estimate{Center: v, N: 6}
+		}
+		return s
+	}
+	runs := []*Run{{Label: LabelCurrent}}
+	tests := []struct {
+		name       string
+		vals       map[string]float64
+		wantPhases []string
+		want       []float64
+	}{
+		{"every phase, a new connection per request",
+			map[string]float64{"p50-ns": 130 * ms, unitConnect: 40 * ms, unitTLS: 45 * ms, unitTTFB: 41 * ms, unitBody: 2 * ms, unitConns: 1, unitHandshakes: 1},
+			[]string{"connect", "TLS", "wait", "read"}, []float64{40 * ms, 45 * ms, 41 * ms, 2 * ms}},
+		{"kept alive: setup paid once per ten requests",
+			map[string]float64{"p50-ns": 50 * ms, unitConnect: 40 * ms, unitTLS: 45 * ms, unitTTFB: 41 * ms, unitBody: 2 * ms, unitConns: 0.1},
+			[]string{"connect", "TLS", "wait", "read"}, []float64{4 * ms, 4.5 * ms, 41 * ms, 2 * ms}},
+		{"no body-ns: read is what is left of P50",
+			map[string]float64{"p50-ns": 90 * ms, unitConnect: 40 * ms, unitTTFB: 41 * ms},
+			[]string{"connect", "wait", "read"}, []float64{40 * ms, 41 * ms, 9 * ms}},
+		{"connect alone; a negative remainder is zero",
+			map[string]float64{"p50-ns": 30 * ms, unitConnect: 40 * ms},
+			[]string{"connect", "wait + read"}, []float64{40 * ms, 0}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pc := phaseChart(runs, []string{"tls=full"}, st(tt.vals))
+			if !slices.Equal(pc.Phases, tt.wantPhases) || len(pc.Bars) != 1 {
+				t.Fatalf("phases %q, %d bars; want %q and 1", pc.Phases, len(pc.Bars), tt.wantPhases)
+			}
+			got := pc.Bars[0].Seconds
+			for i := range tt.want {
+				if math.Abs(got[i]-tt.want[i]) > 1e-9 {
+					t.Errorf("segments %v; want %v", got, tt.want)
+					break
+				}
+			}
+		})
+	}
+	if pc := phaseChart(runs, []string{"tls=full"}, st(map[string]float64{"p50-ns": 0.1})); pc != nil {
+		t.Errorf("phase chart %+v without any phase metric; want nil", pc)
+	}
+}
