@@ -53,7 +53,6 @@ type TermProgress struct {
 	lastRep  Event
 	drawn    bool
 	stop     chan struct{}
-	stopped  chan struct{}
 	closed   bool
 	fullCell int // repetitions a cell needs to be done
 }
@@ -69,11 +68,10 @@ func NewTermProgress(f *os.File) *TermProgress {
 func newTermProgress(out io.Writer, width func() int, now func() time.Time) *TermProgress {
 	return &TermProgress{out: out, width: width, now: now, start: now(),
 		perCell: make(map[string]int), last: make(map[string]Event),
-		stop: make(chan struct{}), stopped: make(chan struct{})}
+		stop: make(chan struct{})}
 }
 
 func (p *TermProgress) tick(every time.Duration) {
-	defer close(p.stopped)
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -82,7 +80,7 @@ func (p *TermProgress) tick(every time.Duration) {
 			return
 		case <-t.C:
 			p.mu.Lock()
-			if p.total > 0 {
+			if p.total > 0 && !p.closed {
 				p.drawLocked()
 			}
 			p.mu.Unlock()
@@ -143,13 +141,7 @@ func (p *TermProgress) Close() error {
 		p.drawn = false
 	}
 	p.mu.Unlock()
-	select {
-	case <-p.stopped:
-	default:
-		close(p.stop)
-		// The ticker goroutine of NewTermProgress ends; one made by a
-		// test without it has nothing to wait for.
-	}
+	close(p.stop) // the ticker of NewTermProgress, if any, ends
 	return nil
 }
 
