@@ -7,6 +7,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -23,6 +24,11 @@ import (
 type SocketReport struct {
 	// Conns is the number of connections dialed.
 	Conns int `json:"conns"`
+	// Later counts connections dialed after a response had begun to
+	// arrive on an earlier one: by then the first connection has its Fast
+	// Open cookie, so with tfo on each of these should carry data in its
+	// SYN. Connections opened together at the start all ask for a cookie.
+	Later int `json:"later"`
 	// Congestion counts connections by the algorithm that getsockopt
 	// TCP_CONGESTION read back right after connect, e.g. {"cubic": 12}.
 	Congestion map[string]int `json:"congestion,omitempty"`
@@ -86,6 +92,8 @@ type dialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
 // what each connection reads back.
 type socketTracker struct {
 	nagle bool
+	// answered is set once any connection has read response bytes.
+	answered atomic.Bool
 
 	mu     sync.Mutex
 	rep    SocketReport              // guarded by mu
@@ -103,6 +111,7 @@ func (p *agentPlan) track(dial dialFunc) dialFunc {
 
 func (t *socketTracker) wrap(dial dialFunc) dialFunc {
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		later := t.answered.Load()
 		c, err := dial(ctx, network, addr)
 		if err != nil {
 			return nil, err
@@ -123,6 +132,9 @@ func (t *socketTracker) wrap(dial dialFunc) dialFunc {
 		w := &trackedConn{TCPConn: tc, t: t}
 		t.mu.Lock()
 		t.rep.Conns++
+		if later {
+			t.rep.Later++
+		}
 		if err != nil {
 			t.errorLocked(err)
 		} else {
@@ -200,6 +212,15 @@ type trackedConn struct {
 	*net.TCPConn
 	t    *socketTracker
 	once sync.Once
+}
+
+// Read implements net.Conn, noting the first response bytes of the run.
+func (c *trackedConn) Read(b []byte) (int, error) {
+	n, err := c.TCPConn.Read(b)
+	if n > 0 && !c.t.answered.Load() {
+		c.t.answered.Store(true)
+	}
+	return n, err
 }
 
 // Close implements net.Conn.

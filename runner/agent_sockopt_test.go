@@ -41,6 +41,11 @@ func TestAgentSocketOptions(t *testing.T) {
 			if tc.wantCC != "" && s.Congestion[tc.wantCC] != s.Conns {
 				t.Errorf("congestion read back %v; want all %d %s", s.Congestion, s.Conns, tc.wantCC)
 			}
+			// 10 ms apart on loopback: every connection after the first
+			// is dialed once an earlier one has its response.
+			if s.Later < s.Conns-2 {
+				t.Errorf("%d of %d connections dialed after the first response; want at least %d", s.Later, s.Conns, s.Conns-2)
+			}
 			if s.SynData != 0 {
 				t.Errorf("%d connections sent data in the SYN without tfo; want 0", s.SynData)
 			}

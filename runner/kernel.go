@@ -194,12 +194,19 @@ func (k kernelPlan) evidence(before, after counters, res *AgentResult, server *s
 		)
 		opens := sd[netem.CounterPassiveOpens]
 		counts := fmt.Sprintf("%d new connections; client TcpExtTCPFastOpenActive %d, ActiveFail %d; server TcpExtTCPFastOpenPassive %d, CookieReqd %d", opens, active, fail, passive, cookie)
-		// The first connection only fetches the cookie; from the second
-		// on, a connection should carry data in its SYN.
+		// Connections opened before any response arrived (the first, or a
+		// burst at the start) only ask for the cookie. Those opened later
+		// should carry data in the SYN; without the agent's report, any
+		// connection after the first counts.
+		later := int(opens) - 1
+		if sock != nil {
+			later = sock.Later
+			counts = fmt.Sprintf("%d opened after the first response; %s", later, counts)
+		}
 		switch {
-		case k.tfo == "on" && opens >= 2 && active == 0 && fail > 0:
+		case k.tfo == "on" && later > 0 && active == 0 && fail > 0:
 			errs = append(errs, fmt.Errorf("tfo=on, but every Fast Open attempt failed (%s): the path or the server drops data in the SYN", counts))
-		case k.tfo == "on" && opens >= 2 && active == 0:
+		case k.tfo == "on" && later > 0 && active == 0:
 			errs = append(errs, fmt.Errorf("tfo=on, but no connection used Fast Open (%s): TCP Fast Open is disabled by policy or by the kernel (net.ipv4.tcp_fastopen, or the server's listener)", counts))
 		case k.tfo == "off" && (active > 0 || passive > 0):
 			errs = append(errs, fmt.Errorf("tfo=off, but connections used Fast Open (%s)", counts))

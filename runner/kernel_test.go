@@ -86,6 +86,19 @@ func TestKernelEvidence(t *testing.T) {
 			want:  map[string]float64{"tfo-active/op": 0, "tfo-cookie/op": 0.01},
 		},
 		{
+			name:  "tfo: a burst of connections before the first response only asks for cookies",
+			plan:  kernelPlan{tfo: "on"},
+			after: cnt(nil, map[string]uint64{netem.CounterPassiveOpens: 4, netem.CounterTFOCookieReqd: 4}),
+			res:   res(&SocketReport{Conns: 4, Later: 0}),
+			want:  map[string]float64{"tfo-active/op": 0, "tfo-cookie/op": 0.04},
+		},
+		{
+			name: "tfo disabled by policy (agent report)", plan: kernelPlan{tfo: "on"},
+			after:   cnt(nil, map[string]uint64{netem.CounterPassiveOpens: 10, netem.CounterTFOCookieReqd: 10}),
+			res:     res(&SocketReport{Conns: 10, Later: 9}),
+			wantErr: "9 opened after the first response",
+		},
+		{
 			name: "tfo disabled by policy", plan: kernelPlan{tfo: "on"}, res: res(nil),
 			after:   cnt(nil, map[string]uint64{netem.CounterPassiveOpens: 100, netem.CounterTFOCookieReqd: 100}),
 			wantErr: "TCP Fast Open is disabled by policy or by the kernel",

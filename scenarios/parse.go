@@ -385,6 +385,8 @@ func (p *parser) matrix(v *yaml.Node) ([]Knob, bool) {
 			p.add(e.k.Line, path, "%s", sysctlProblem(strings.TrimPrefix(e.key, SysctlKnobPrefix)))
 		case e.key == "link":
 			p.add(e.k.Line, path, "link is not a knob; links are listed under links:, and every link is crossed with the matrix")
+		case !known && strings.HasPrefix(e.key, SysctlKnobPrefix):
+			p.add(e.k.Line, path, "%s", sysctlProblem(strings.TrimPrefix(e.key, SysctlKnobPrefix)))
 		case !known:
 			p.add(e.k.Line, path, "%s", p.knobs.unknown(e.key))
 		default:

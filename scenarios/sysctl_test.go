@@ -28,7 +28,7 @@ matrix:
 	}
 
 	for _, tc := range []struct{ name, text, want string }{
-		{"not net", "matrix: {sysctl.kernel.pid_max: [1]}\n", "unknown knob"},
+		{"not net", "matrix: {sysctl.kernel.pid_max: [1]}\n", `s.yaml:4: matrix.sysctl.kernel.pid_max: "kernel.pid_max" is not a network sysctl`},
 		{"space in a matrix value", "matrix: {sysctl.net.ipv4.tcp_rmem: [\"1 2 3\"]}\n", "with commas for spaces"},
 		{"suite-level not net", "matrix: {keepalive: [on]}\nsysctl: {kernel.pid_max: 10}\n", "s.yaml:5: sysctl.kernel.pid_max: \"kernel.pid_max\" is not a network sysctl"},
 	} {
