@@ -69,7 +69,6 @@ bench: build
 	@mkdir -p $(OUT)
 	$(GO) test -p 1 -count=1 -run '^$$' -bench . -benchtime 3x ./netem/ | tee $(OUT)/bench.txt
 	$(GO) test -count=1 -run '^$$' -bench 'Knob(TFO|CC|Initcwnd|Nodelay)$$' -benchtime 1x ./runner/ | tee -a $(OUT)/bench.txt
-	$(GO) test -count=1 -run '^$$' -bench 'Knob(TFO|CC|Initcwnd|Nodelay)$$' -benchtime 1x ./runner/ | tee -a $(OUT)/bench.txt
 
 clean:
 	rm -rf bin $(OUT)

@@ -176,65 +176,12 @@
 //	           least one request. Evidence: tfo-active/op, tfo-fail/op
 //	           (client), tfo-passive/op, tfo-cookie/op (server), nstat
 //	           counter deltas over the whole load, warmup included, per
-//	           request sent (warmup included). A cell in which two or more
-//	           connections were opened and none used Fast Open fails
-//	           ("disabled by policy or by the kernel"), and so does one in
-//	           which the client's TCP_FASTOPEN_CONNECT is refused.
-//	cc         cubic, bbr, reno. Congestion control of both hosts: the
-//	           route metric congctl on each host's route (a namespace may
-//	           only default to the host's tcp_allowed_congestion_control),
-//	           TCP_CONGESTION on the agent's sockets and the reference
-//	           server's listener. An algorithm the kernel lacks fails the
-//	           cell. Evidence: the algorithm read back from every agent
-//	           socket and, through sock_diag, from the server's
-//	           connections (a mismatch fails the cell); retrans/op, the
-//	           server host's TcpRetransSegs per request.
-//	initcwnd   an integer, 1 to 1000: the initial congestion window in
-//	           segments, a route metric in both hosts.
-//	initrwnd   an integer, 1 to 1000: the initial receive window the
-//	           hosts advertise, a route metric. With a larger initcwnd,
-//	           raise it too, or the client's window caps the first flight.
-//	nodelay    on, off. off clears TCP_NODELAY on the agent's connections
-//	           and the reference server's accepted ones (Go sets it by
-//	           default); a server of one's own gets TUNEBENCH_NODELAY=off.
-//	           GET /split/N shows the Nagle/delayed-ACK stall.
-//	sysctl.KEY any value, spaces written as commas: the namespace-scoped
-//	           sysctl KEY in both hosts, e.g.
-//	           sysctl.net.ipv4.tcp_slow_start_after_idle: [0, 1] names
-//	           cells .../sysctl.net.ipv4.tcp_slow_start_after_idle=0.
-//
-// sysctl, at the top level, fixes sysctls for every cell (a cell's
-// sysctl.KEY knob wins over it):
-//
-//	sysctl: {net.core.somaxconn: 4096, net.ipv4.tcp_rmem: "4096 131072 6291456"}
-//
-// Only net.* sysctls that a network namespace has its own copy of are
-// accepted: one that a fresh namespace lacks (net.core.netdev_max_backlog)
-// or shows read-only (net.ipv4.tcp_allowed_congestion_control) is refused
-// at parse time with file:line when the parser runs as root, and by the
-// runner otherwise. The host's own sysctls are never written.
-//
-// The kernel knobs are applied to both hosts after the link is up and
-// before the server starts, so a server of one's own gets them unchanged;
-// each is written and read back, and a value the kernel cannot honour
-// fails the cell's repetitions with the reason (never the default
-// measured instead):
-//
-//	tfo        off, on. TCP Fast Open: net.ipv4.tcp_fastopen is 1 in the
-//	           client host and 0x403 in the server host (0x400: every
-//	           listener, without the TCP_FASTOPEN option); the agent sets
-//	           TCP_FASTOPEN_CONNECT and the reference server TCP_FASTOPEN.
-//	           off writes 0 in both. Fast Open helps new connections only:
-//	           compare it with keepalive: off (or max_requests). Each
-//	           repetition has fresh hosts, so its first connection only
-//	           fetches the cookie; tfo: on therefore needs a warmup of at
-//	           least one request. Evidence: tfo-active/op, tfo-fail/op
-//	           (client), tfo-passive/op, tfo-cookie/op (server), nstat
-//	           counter deltas over the whole load, warmup included, per
-//	           request sent (warmup included). A cell in which two or more
-//	           connections were opened and none used Fast Open fails
-//	           ("disabled by policy or by the kernel"), and so does one in
-//	           which the client's TCP_FASTOPEN_CONNECT is refused.
+//	           request sent (warmup included). A cell fails ("disabled by
+//	           policy or by the kernel") when connections were opened after
+//	           the first response arrived and none used Fast Open, and when
+//	           the client's TCP_FASTOPEN_CONNECT is refused. Connections
+//	           opened together at the start (keep-alive at a high rate) all
+//	           ask for a cookie; they are shown, not failed.
 //	cc         cubic, bbr, reno. Congestion control of both hosts: the
 //	           route metric congctl on each host's route (a namespace may
 //	           only default to the host's tcp_allowed_congestion_control),
