@@ -83,6 +83,11 @@ td.missing { color: #888; }
 {{range .Notes}}<li>{{.}}</li>
 {{end}}</ul></div>{{end}}
 
+<h2>Cells</h2>
+<table><tr>{{if gt (len .Runs) 1}}<th>run</th>{{end}}<th>cell</th><th>repetitions</th><th>failed</th><th>requests</th><th>request errors</th></tr>
+{{range .Runs}}{{$run := .}}{{range .Cells}}<tr>{{if gt (len $.Runs) 1}}<td>{{$run.Label}}</td>{{end}}<td>{{.Cell}}</td><td>{{.OK}}</td><td{{if .Failed}} class="fail"{{end}}>{{.Failed}}</td><td>{{.Requests}}</td><td{{if .Errors}} class="fail"{{end}}>{{.Errors}}</td></tr>
+{{end}}{{end}}</table>
+
 <h2>Knobs</h2>
 <div class="charts">{{range .KnobSVGs}}{{.}}{{else}}<p>No results to chart.</p>{{end}}</div>
 

@@ -64,7 +64,13 @@ func (r *Report) WriteMarkdown(path string) ([]string, error) {
 		b.WriteString("\n")
 	}
 
-	b.WriteString("## Knobs\n\n")
+	b.WriteString("## Cells\n\n| run | cell | repetitions | failed | requests | request errors |\n|:--|:--|--:|--:|--:|--:|\n")
+	for _, run := range r.Runs {
+		for _, c := range run.Cells {
+			fmt.Fprintf(&b, "| %s | %s | %d | %s | %d | %s |\n", run.Label, mdEsc(c.Cell), c.OK, boldIf(c.Failed), c.Requests, boldIf(c.Errors))
+		}
+	}
+	b.WriteString("\n## Knobs\n\n")
 	labels := r.runLabels()
 	for _, k := range r.Knobs {
 		file, err := asset("knob-"+k.Knob, k.SVG(labels))
@@ -149,4 +155,12 @@ func fileSafe(s string) string {
 // mdEsc escapes text for a Markdown table cell or paragraph.
 func mdEsc(s string) string {
 	return strings.NewReplacer("|", `\|`, "*", `\*`, "_", `\_`, "`", "\\`", "<", "&lt;", "\n", " ").Replace(s)
+}
+
+// boldIf writes n, in bold when it is not 0: a failure to see.
+func boldIf(n int) string {
+	if n != 0 {
+		return fmt.Sprintf("**%d**", n)
+	}
+	return "0"
 }

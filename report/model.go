@@ -81,10 +81,12 @@ type Run struct {
 	entries []results.SidecarEntry
 }
 
-// CellStatus counts one cell's repetitions.
+// CellStatus counts one cell's repetitions and, over the successful ones,
+// its requests and the requests that failed.
 type CellStatus struct {
-	Cell       string
-	OK, Failed int
+	Cell             string
+	OK, Failed       int
+	Requests, Errors int
 }
 
 // Labels of the runs.
@@ -159,7 +161,11 @@ func readRun(label, path string) (*Run, error) {
 		return status[cell]
 	}
 	for _, row := range f.Rows {
-		get(row.Cell).OK++
+		s := get(row.Cell)
+		s.OK++
+		s.Requests += row.N
+		// The line carries the fraction errors/requests.
+		s.Errors += int(math.Round(row.Values[results.UnitErrors] * float64(row.N)))
 	}
 	for _, fail := range f.Failures {
 		get(fail.Cell).Failed++
@@ -255,6 +261,9 @@ func notes(rep *Report, st *stats) []string {
 		for _, c := range r.Cells {
 			if c.OK == 0 {
 				out = append(out, fmt.Sprintf("%scell %s: all %d repetitions failed; it has no measurements", who, c.Cell, c.Failed))
+			}
+			if c.Errors > 0 {
+				out = append(out, fmt.Sprintf("%scell %s: %d of %d measured requests failed; its latencies are of the requests that succeeded", who, c.Cell, c.Errors, c.Requests))
 			}
 		}
 		if r.SidecarErr != "" {

@@ -260,7 +260,8 @@ func TestHonestConfidence(t *testing.T) {
 				t.Errorf("HTML does not list failure %q", fail.Message)
 			}
 		}
-		for _, want := range []string{"8 of 24 repetitions failed", "cell link=wan40/keepalive=off: all 6 repetitions failed"} {
+		for _, want := range []string{"8 of 24 repetitions failed", "cell link=wan40/keepalive=off: all 6 repetitions failed",
+			"cell link=lan/keepalive=on: 3 of 360 measured requests failed"} {
 			if !hasNote(rep, want) {
 				t.Errorf("notes %q lack %q", rep.Notes, want)
 			}
