@@ -97,7 +97,7 @@ td.missing { color: #888; }
 
 <h2>Phases</h2>
 {{if .PhaseSVG}}<p>The median request, phase by phase (medians of the repetitions): connect and TLS cost per request (their medians times new connections and handshakes per request), wait is request written to first byte (ttfb-ns), read is first byte to the body's end (body-ns); a phase the results lack is P50 less the others.</p>
-<div class="charts">{{.PhaseSVG}}</div>{{else}}<p>No per-phase metrics (connect-ns, tls-ns, ttfb-ns) in the results.</p>{{end}}
+<div class="charts">{{.PhaseSVG}}</div>{{else}}<p>No per-phase metrics (connect-ns, tls-ns, ttfb-ns, body-ns) in the results.</p>{{end}}
 
 <h2>benchstat</h2>
 {{if .TableHTML}}{{.TableHTML}}{{else}}<p class="fail">No successful repetition: nothing to compare.</p>{{end}}

@@ -102,7 +102,7 @@ func (r *Report) WriteMarkdown(path string) ([]string, error) {
 		}
 		fmt.Fprintf(&b, "The median request, phase by phase (medians of the repetitions): connect and TLS cost per request (their medians times new connections and handshakes per request), wait is request written to first byte (ttfb-ns), read is first byte to the body's end (body-ns); a phase the results lack is P50 less the others.\n\n![per-phase breakdown](%s)\n\n", file)
 	} else {
-		b.WriteString("No per-phase metrics (connect-ns, tls-ns, ttfb-ns) in the results.\n\n")
+		b.WriteString("No per-phase metrics (connect-ns, tls-ns, ttfb-ns, body-ns) in the results.\n\n")
 	}
 
 	b.WriteString("## benchstat\n\n")

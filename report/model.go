@@ -271,7 +271,7 @@ func notes(rep *Report, st *stats) []string {
 		}
 	}
 	if rep.Phases == nil {
-		out = append(out, "no per-phase metrics (connect-ns, tls-ns, ttfb-ns) in the results: no phase breakdown drawn")
+		out = append(out, "no per-phase metrics (connect-ns, tls-ns, ttfb-ns, body-ns) in the results: no phase breakdown drawn")
 	}
 	return out
 }
