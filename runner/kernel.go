@@ -215,6 +215,9 @@ func (k kernelPlan) evidence(before, after counters, res *AgentResult, server *s
 	if k.cc != "" {
 		ms = append(ms, results.Metric{Value: per(sd[netem.CounterRetransSegs]), Unit: "retrans/op", Better: "lower"})
 		if sock != nil {
+			// The client sends little but ACKs; its retransmissions are
+			// the request's, read from each socket's TCP_INFO.
+			ms = append(ms, results.Metric{Value: per(sock.Retrans), Unit: "client-retrans/op", Better: "lower"})
 			for algo, n := range sock.Congestion {
 				if algo != k.cc {
 					errs = append(errs, fmt.Errorf("cc=%s, but %d of the agent's connections read back TCP_CONGESTION %s", k.cc, n, algo))

@@ -117,8 +117,8 @@ func TestKernelEvidence(t *testing.T) {
 			name:  "cc retrans",
 			plan:  kernelPlan{cc: "cubic"},
 			after: cnt(nil, map[string]uint64{netem.CounterRetransSegs: 50}),
-			res:   res(&SocketReport{Conns: 3, Congestion: map[string]int{"cubic": 3}, NoDelay: 3}),
-			want:  map[string]float64{"retrans/op": 0.5},
+			res:   res(&SocketReport{Conns: 3, Congestion: map[string]int{"cubic": 3}, NoDelay: 3, Retrans: 2}),
+			want:  map[string]float64{"retrans/op": 0.5, "client-retrans/op": 0.02},
 		},
 		{
 			name: "cc not what the socket says", plan: kernelPlan{cc: "cubic"}, after: zero,

@@ -190,7 +190,9 @@
 //	           cell. Evidence: the algorithm read back from every agent
 //	           socket and, through sock_diag, from the server's
 //	           connections (a mismatch fails the cell); retrans/op, the
-//	           server host's TcpRetransSegs per request.
+//	           server host's TcpRetransSegs per request, and
+//	           client-retrans/op, the agent sockets' TCP_INFO
+//	           total_retrans per request.
 //	initcwnd   an integer, 1 to 1000: the initial congestion window in
 //	           segments, a route metric in both hosts.
 //	initrwnd   an integer, 1 to 1000: the initial receive window the
