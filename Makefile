@@ -7,8 +7,9 @@ LDFLAGS  := -X main.version=$(VERSION)
 BIN      := bin/tunebench
 OUT      := out
 SUITE    ?= scenarios/quick.yaml
-# Debian packages the end-to-end tests and examples drive across the link.
-TOOLS    := ping:iputils-ping iperf3:iperf3 curl:curl
+# Debian packages the end-to-end tests and examples drive across the link
+# (chromium: the report's screenshot test).
+TOOLS    := ping:iputils-ping iperf3:iperf3 curl:curl chromium:chromium
 
 .PHONY: all build test run bench deps fuzz vet clean generate
 
@@ -56,19 +57,26 @@ FUZZTIME ?= 20s
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) -parallel 2 ./scenarios/
 
-# run builds, runs the default suite and prints benchstat's comparison.
+# run builds, runs the default suite, prints benchstat's comparison and
+# writes the HTML report.
 run: build
 	@mkdir -p $(OUT)
 	@rm -f $(OUT)/quick.txt $(OUT)/quick.hist.jsonl
 	./$(BIN) run $(SUITE) -o $(OUT)/quick.txt
 	@echo
 	$(GO) run golang.org/x/perf/cmd/benchstat -col /keepalive $(OUT)/quick.txt
+	@echo
+	./$(BIN) report $(OUT)/quick.txt -o $(OUT)/quick.html
+	@echo "report: $(abspath $(OUT)/quick.html)"
 
-# bench writes the emulator's precision, throughput and setup figures.
+# bench writes the emulator's precision, throughput and setup figures, and
+# the codecs' encode/decode times and body sizes (benchstat -col /codec).
 bench: build
 	@mkdir -p $(OUT)
 	$(GO) test -p 1 -count=1 -run '^$$' -bench . -benchtime 3x ./netem/ | tee $(OUT)/bench.txt
 	$(GO) test -count=1 -run '^$$' -bench 'Knob(TFO|CC|Initcwnd|Nodelay)$$' -benchtime 1x ./runner/ | tee -a $(OUT)/bench.txt
+	$(GO) test -count=1 -run '^$$' -bench 'TLSHandshake|KeepAliveMismatch' -benchtime 1x ./runner/ | tee -a $(OUT)/bench.txt
+	$(GO) test -count=6 -run '^$$' -bench '^Benchmark(Encode|Decode)$$' -benchtime 200ms ./servers/ | tee -a $(OUT)/bench.txt
 
 clean:
 	rm -rf bin $(OUT)

@@ -66,6 +66,22 @@ type AgentConfig struct {
 	Congestion string `json:"cc,omitempty"`
 	// Nagle clears TCP_NODELAY on every connection (nodelay=off).
 	Nagle bool `json:"nagle,omitempty"`
+	// TLS is the tls knob: "off" (URL http://), "full" (a full TLS 1.3
+	// handshake on every new connection) or "resume" (a session cache, so
+	// new connections resume with a ticket); the last two need https://.
+	// "" goes by the URL: https:// is then as full.
+	TLS string `json:"tls,omitempty"`
+	// HTTP2 speaks HTTP/2 only: over TLS by ALPN, or h2c with prior
+	// knowledge on http:// (http=2).
+	HTTP2 bool `json:"http2,omitempty"`
+	// IdleTimeout closes a pooled connection idle this long (client_idle);
+	// 0: never.
+	IdleTimeout time.Duration `json:"client_idle,omitempty"`
+	// Codec is the codec knob: "json" or "protobuf" asks for that codec
+	// (Accept) and decodes every measured body with it, a body of another
+	// Content-Type or one that does not decode counting as an error; ""
+	// decodes nothing. See agent_decode.go.
+	Codec string `json:"codec,omitempty"`
 }
 
 // AgentResult is what the load agent measured. Only requests due after the
@@ -104,6 +120,17 @@ type AgentResult struct {
 	// Sockets is what the agent read back from its connections (warmup
 	// included): algorithm, TCP_NODELAY, Fast Open, retransmissions.
 	Sockets *SocketReport `json:"sockets,omitempty"`
+	// Trace is what httptrace saw of the measured requests: connection
+	// phases, new connections, retries, TLS handshakes, HTTP/2.
+	Trace *TraceReport `json:"trace,omitempty"`
+	// WireIn and WireOut are the bytes the agent's connections read and
+	// wrote beneath TLS (HTTP headers, bodies, framing, TLS records), over
+	// the whole attack: warmup and measured requests together.
+	WireIn  uint64 `json:"wire_in"`
+	WireOut uint64 `json:"wire_out"`
+	// Codec is what decoding the measured bodies found; nil without a
+	// codec.
+	Codec *CodecReport `json:"codec,omitempty"`
 }
 
 // agentProgressEvery is how often a long run reports progress on stderr.
@@ -118,6 +145,8 @@ type agentPlan struct {
 	warmupHits uint64         // hits 0 .. warmupHits-1 are warmup
 	totalHits  uint64         // hits warmupHits .. totalHits-1 are measured
 	socks      *socketTracker // set by client; read back at the end
+	trace      *agentTracer   // set by client; the recorder takes from it
+	wire       wireCounter    // bytes of every connection dialed
 }
 
 // newAgentPlan validates cfg once; every error names the field and the fix.
@@ -143,6 +172,12 @@ func newAgentPlan(cfg AgentConfig) (*agentPlan, error) {
 		return nil, fmt.Errorf("load agent: timeout %v: negative; give 0 for the default (30s) or more", cfg.Timeout)
 	case cfg.MaxConnections < 0:
 		return nil, fmt.Errorf("load agent: max connections %d: negative; give 0 for no cap or more", cfg.MaxConnections)
+	}
+	if err := checkTransport(cfg, u.Scheme); err != nil {
+		return nil, err
+	}
+	if err := checkCodec(cfg); err != nil {
+		return nil, err
 	}
 	p := &agentPlan{cfg: cfg, interval: time.Duration(math.Round(1e9 / cfg.Rate))}
 	if p.interval < 1 {
@@ -224,7 +259,7 @@ func RunAgent(ctx context.Context, cfg AgentConfig, stderr io.Writer) (*AgentRes
 		return nil, fmt.Errorf("load agent: not started: %w", err)
 	}
 	atk := p.attacker()
-	target := vegeta.NewStaticTargeter(vegeta.Target{Method: http.MethodGet, URL: cfg.URL})
+	target := vegeta.NewStaticTargeter(vegeta.Target{Method: http.MethodGet, URL: cfg.URL, Header: agentHeader(cfg)})
 	fmt.Fprintf(stderr, "load agent: GET %s at %v req/s for %v after %v warmup (%d + %d requests, keepalive %v)\n",
 		cfg.URL, cfg.Rate, cfg.Duration, cfg.Warmup, p.warmupHits, p.totalHits-p.warmupHits, cfg.KeepAlive)
 

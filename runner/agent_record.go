@@ -71,6 +71,8 @@ type agentRecorder struct {
 	latency   *hdrhistogram.Histogram
 	latencyCO *hdrhistogram.Histogram
 	errs      errorTally
+	trace     traceTally   // httptrace of the measured requests
+	bodies    *bodyDecoder // decodes the measured bodies; nil without a codec
 
 	requests, errors, warmup int
 	bytesIn, bytesOut        uint64
@@ -86,6 +88,7 @@ func newAgentRecorder(plan *agentPlan, began time.Time) *agentRecorder {
 		window:    began.Add(time.Duration(plan.warmupHits) * plan.interval),
 		latency:   newLatencyHistogram(),
 		latencyCO: newLatencyHistogram(),
+		bodies:    newBodyDecoder(plan.cfg),
 	}
 }
 
@@ -99,10 +102,12 @@ func newAgentRecorder(plan *agentPlan, began time.Time) *agentRecorder {
 // their ticks.
 func (r *agentRecorder) add(res *vegeta.Result) {
 	if res.Seq < r.plan.warmupHits {
+		r.plan.trace.take(res.Seq) // a warmup request's trace is dropped
 		r.warmup++
 		return
 	}
 	r.requests++
+	r.trace.add(r.plan.trace.take(res.Seq))
 	end := res.End()
 	if end.After(r.last) {
 		r.last = end
@@ -111,7 +116,11 @@ func (r *agentRecorder) add(res *vegeta.Result) {
 	recordLatency(r.latencyCO, end.Sub(r.began.Add(r.plan.due(res.Seq))))
 	r.bytesIn += res.BytesIn
 	r.bytesOut += res.BytesOut
-	if msg, failed := resultError(res); failed {
+	msg, failed := resultError(res)
+	if !failed {
+		msg, failed = r.bodies.check(res)
+	}
+	if failed {
 		r.errors++
 		r.errs.add(msg)
 	}
@@ -126,6 +135,9 @@ func (r *agentRecorder) close() (*AgentResult, error) {
 		BytesIn:      r.bytesIn,
 		BytesOut:     r.bytesOut,
 		Warmup:       r.warmup,
+		Trace:        r.trace.report(r.plan.cfg),
+		WireIn:       r.plan.wire.in.Load(),
+		WireOut:      r.plan.wire.out.Load(),
 	}
 	if r.requests > 0 {
 		out.Elapsed = r.last.Sub(r.window)
@@ -138,6 +150,9 @@ func (r *agentRecorder) close() (*AgentResult, error) {
 		return nil, err
 	}
 	if out.LatencyCO, err = encodeHistogram(r.latencyCO); err != nil {
+		return nil, err
+	}
+	if out.Codec, err = r.bodies.report(); err != nil {
 		return nil, err
 	}
 	return out, nil

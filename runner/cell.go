@@ -91,17 +91,32 @@ func (r *run) repetition(ctx context.Context, sl slot, seq int) (out outcome) {
 		return fail(fmt.Errorf("kernel: %w", err))
 	}
 
-	srv, err := startServer(cctx, topo.Server.NS, r.serverCommand(cell), r.o.Suite.Server.Command == "")
+	spec, slog, err := r.serverSpec(cell, sl.Rep)
+	if err != nil {
+		return fail(err)
+	}
+	if slog != nil {
+		undo.push(slog.close) // after the server has stopped
+	}
+	srv, err := startServer(cctx, topo.Server.NS, spec)
 	if srv != nil {
 		undo.push(srv.stop)
 	}
 	if err != nil {
-		return fail(err)
+		return fail(withServerOutput(err, nil, slog))
 	}
+	// From here a failure carries the end of the server's stderr.
+	failBare := fail
+	fail = func(err error) outcome { return failBare(withServerOutput(err, srv, slog)) }
 
 	before, err := snapshot(topo)
 	if err != nil {
 		return fail(fmt.Errorf("kernel evidence: %w", err))
+	}
+	cpu := cpuMeter{pgid: srv.cmd.Process.Pid, proc: "/proc"}
+	cpuBefore, err := cpu.read()
+	if err != nil {
+		return fail(err)
 	}
 	acfg := r.agentConfig(cell)
 	kp.agent(&acfg)
@@ -124,10 +139,19 @@ func (r *run) repetition(ctx context.Context, sl slot, seq int) (out outcome) {
 		return fail(fmt.Errorf("server exited during the load: %s", srv.exitedWith()))
 	default:
 	}
+	cpuAfter, err := cpu.read()
+	if err != nil {
+		return fail(err)
+	}
 	if err := fillSample(&out.sample, res); err != nil {
 		return fail(err)
 	}
 	out.sample.Extra = append(out.sample.Extra, evidence...)
+	payload, err := codecMetrics(res, cpuAfter-cpuBefore)
+	if err != nil {
+		return fail(err)
+	}
+	out.sample.Extra = append(out.sample.Extra, payload...)
 	out.sample.Elapsed = time.Since(started)
 	return out
 }
@@ -155,6 +179,7 @@ func fillSample(s *results.Sample, res *AgentResult) error {
 	}
 	s.Requests, s.Errors, s.Achieved = res.Requests, res.Errors, res.Achieved
 	s.Latency, s.LatencyCO = lat, co
+	s.Extra = append(s.Extra, traceMetrics(res.Trace)...)
 	return nil
 }
 
@@ -164,18 +189,26 @@ func (r *run) serverAddr() string {
 }
 
 // serverCommand is the reference server, `tunebench serve`, or the suite's
-// own command run by /bin/sh with {server}, {port}, {addr} and every knob's
-// {name} replaced. Either way the server gets the cell's knobs as
-// TUNEBENCH_<NAME> environment variables (see ServerEnv), so the reference
-// server and a user's own read one contract.
+// own command with {server}, {port}, {addr} and every knob's {name}
+// replaced: a command line run by /bin/sh -c, or a list (Server.Argv) run
+// without a shell, each argument replaced on its own. Either way the server
+// gets the cell's knobs as TUNEBENCH_<NAME> environment variables (see
+// ServerEnv), so the reference server and a user's own read one contract.
 func (r *run) serverCommand(cell scenarios.Cell) *exec.Cmd {
 	var cmd *exec.Cmd
-	if c := r.o.Suite.Server.Command; c != "" {
-		pairs := []string{"{server}", netem.ServerAddr.String(), "{port}", strconv.Itoa(r.port), "{addr}", r.serverAddr()}
-		for _, k := range cell.Knobs {
-			pairs = append(pairs, "{"+k.Name+"}", k.Value)
+	pairs := []string{"{server}", netem.ServerAddr.String(), "{port}", strconv.Itoa(r.port), "{addr}", r.serverAddr()}
+	for _, k := range cell.Knobs {
+		pairs = append(pairs, "{"+k.Name+"}", k.Value)
+	}
+	placeholders := strings.NewReplacer(pairs...)
+	if argv := r.o.Suite.Server.Argv; len(argv) > 0 {
+		args := make([]string, len(argv))
+		for i, a := range argv {
+			args[i] = placeholders.Replace(a)
 		}
-		cmd = exec.Command("/bin/sh", "-c", strings.NewReplacer(pairs...).Replace(c))
+		cmd = exec.Command(args[0], args[1:]...)
+	} else if c := r.o.Suite.Server.Command; c != "" {
+		cmd = exec.Command("/bin/sh", "-c", placeholders.Replace(c))
 	} else {
 		cmd = exec.Command(r.o.Exe, "serve", "--addr", r.serverAddr())
 	}
@@ -216,7 +249,7 @@ func (r *run) agentConfig(cell scenarios.Cell) AgentConfig {
 	if v, ok := cell.Get("keepalive"); ok {
 		keepAlive = v == "on"
 	}
-	return AgentConfig{
+	cfg := AgentConfig{
 		URL:       "http://" + r.serverAddr() + r.o.Suite.Server.Endpoint,
 		Rate:      l.Rate,
 		Warmup:    l.Warmup,
@@ -224,4 +257,7 @@ func (r *run) agentConfig(cell scenarios.Cell) AgentConfig {
 		KeepAlive: keepAlive,
 		Timeout:   l.Timeout,
 	}
+	transportAgent(cell, &cfg)
+	cfg.Codec, _ = cell.Get("codec") // "": the agent decodes nothing
+	return cfg
 }

@@ -43,9 +43,16 @@ type Options struct {
 	// Sidecar, if not nil, receives every repetition's histograms as JSON
 	// lines (see results.Sidecar).
 	Sidecar io.Writer
+	// LogDir, if not empty, receives each repetition's server output
+	// (stdout and stderr) as LogDir/<cell>/rep<N>.log; see LogDir.
+	LogDir string
 	// Progress, if not nil, receives a human line per finished repetition
 	// and a few about the run.
 	Progress io.Writer
+	// Events, if not nil, is called as the run goes: once at the start,
+	// when each repetition begins and when it has been written (see Event,
+	// JSONEvents and TermProgress). It is called from Run's goroutine.
+	Events func(Event)
 	// Version is the tunebench version for the results header.
 	Version string
 	// Resume, if not nil, is what Results already holds: an earlier run of
@@ -150,6 +157,13 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 		time.Duration(len(o.Cells)*count)*(o.Suite.Load.Warmup+o.Suite.Load.Duration))
 
 	plan := order(len(o.Cells), count, o.Seed)
+	emit := func(e Event) {
+		if o.Events != nil {
+			o.Events(e)
+		}
+	}
+	toMeasure := sum.Planned - sum.Present
+	emit(Event{Type: EventStart, Time: time.Now(), Total: toMeasure, Cells: len(o.Cells), Suite: r.suite})
 	for i, sl := range plan {
 		if ctx.Err() != nil {
 			break
@@ -157,6 +171,8 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 		if done[sl] {
 			continue
 		}
+		emit(Event{Type: EventBegin, Time: time.Now(), Elapsed: time.Since(start), N: sum.Reps + 1, Total: toMeasure, Cells: len(o.Cells),
+			Suite: r.suite, Cell: o.Cells[sl.Cell].Name(), Rep: sl.Rep})
 		out := r.repetition(ctx, sl, i+1)
 		if out.interrupted {
 			if err := out.teardown(); err != nil {
@@ -178,6 +194,7 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 				}
 			}
 			fmt.Fprintln(progress, progressLine(i+1, len(plan), s))
+			emit(repEvent(start, sum.Reps, toMeasure, len(o.Cells), s))
 		}
 		if err := out.teardown(); err != nil {
 			fmt.Fprintf(progress, "warning: %s rep %d: teardown: %v\n", s.Cell, s.Rep, err)

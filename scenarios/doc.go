@@ -95,13 +95,48 @@
 //
 //	endpoint  the request path and query, starting with /; default
 //	          /orders?items=20, the reference server's order listing.
-//	command   a command line that starts your own server instead of the
-//	          reference one, in the server host. It runs under /bin/sh -c
-//	          with {server} (the server host's address), {port} and {addr}
-//	          (address:port) replaced; the runner waits up to 10s for it
-//	          to listen on TCP, and a server that exits first fails the
-//	          repetition with its last stderr lines.
+//	command   starts your own server instead of the reference one, in the
+//	          server host: a command line run under /bin/sh -c
+//	          ("./myapi --listen {addr}"), or a list run without a shell,
+//	          each argument on its own (["./myapi", "--listen", "{addr}"]).
+//	          A relative program is found from the directory tunebench
+//	          runs in. See "Your own server".
+//	ready     an HTTP path of your own server (e.g. /healthz) that answers
+//	          2xx once it can take load. Without it the runner waits for a
+//	          TCP socket to listen in the server host.
 //	port      the server's TCP port; 0 (the default) lets the runner choose.
+//
+// # Your own server
+//
+// A server of your own runs under the same contract as the reference one:
+//
+//   - It is started in the server host, so the kernel knobs (tfo, cc,
+//     initcwnd, initrwnd, sysctl) apply to it
+//     unchanged; it needs no socket option of its own for them (tfo=on
+//     lets every listener of the host take Fast Open).
+//   - Placeholders in command: {server} (the server host's address,
+//     198.18.0.2), {port}, {addr} (address:port, where to listen) and
+//     {knob} for every knob of the cell ({codec} is json or protobuf).
+//     An unknown {name} is left as written.
+//   - Environment: TUNEBENCH_ADDR (address:port), TUNEBENCH_CELL (the
+//     cell's name) and TUNEBENCH_<KNOB>=value for every knob of the cell,
+//     the name upper-cased (TUNEBENCH_CODEC=protobuf, TUNEBENCH_TLS=full).
+//   - Ready: the runner polls GET <ready> from the server host every 20ms
+//     (https:// with tls full or resume, the certificate not checked)
+//     until it answers 2xx, for up to 10s; without ready, until a TCP
+//     socket listens. A server that exits first, or is not ready in time,
+//     fails the repetition with the last lines of its stderr.
+//   - Logs: its stdout and stderr go to one file per repetition next to
+//     the results, results.logs/<cell>/rep<N>.log for results.txt
+//     (link=lan/codec=json/rep1.log). A repetition that fails names its
+//     log and ends with the server's last stderr lines.
+//   - It is stopped with SIGTERM, and SIGKILL 2s later, with anything it
+//     started (its process group). Its CPU time per request
+//     (server-cpu-ns/op) is that of its whole process group.
+//   - With a codec knob, it answers the agent's Accept header
+//     (application/json or application/x-protobuf) with that Content-Type
+//     and the orders payload (servers/api/orders.proto, or its JSON
+//     form); anything else counts as an error.
 //
 // # Matrix
 //
@@ -111,6 +146,12 @@
 //
 //	keepalive  on, off. HTTP keep-alive: reuse connections (on) or open one
 //	           per request (off). true and false are read as on and off.
+//	codec      json, protobuf. The encoding of the /orders payload: the
+//	           agent asks for it (Accept), checks the Content-Type and
+//	           decodes every measured body; the reference server encodes
+//	           every response (TUNEBENCH_CODEC, or per request Accept or
+//	           ?codec=). Evidence: wire-B/op, server-cpu-ns/op, encode-ns,
+//	           decode-ns, decoded/op (see the README).
 //	tls        off, full, resume. TLS 1.3 on every connection, with a
 //	           certificate the reference server makes at start (ECDSA
 //	           P-256, self-signed for its address; session tickets on).

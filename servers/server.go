@@ -46,6 +46,12 @@ type Config struct {
 	// Socket holds the TCP options of the listener and of accepted
 	// connections (Fast Open, congestion control, Nagle); zero: Go's.
 	Socket SocketOptions
+	// Transport is TLS, the HTTP version and the requests allowed per
+	// connection; zero: plain HTTP/1.1, no limit.
+	Transport Transport
+	// Codec is the encoding of GET /orders for requests that name none;
+	// zero: CodecJSON. See CodecHandler.
+	Codec Codec
 }
 
 // withDefaults returns c with its zero fields filled in, or an error naming
@@ -160,7 +166,7 @@ func Serve(ctx context.Context, ln net.Listener, cfg Config) error {
 		return err
 	}
 	srv := &http.Server{
-		Handler:           Handler(),
+		Handler:           CodecHandler(cfg.Codec),
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 		ReadTimeout:       max(readTimeout, cfg.ReadHeaderTimeout),
 		WriteTimeout:      cfg.WriteTimeout,
@@ -170,8 +176,12 @@ func Serve(ctx context.Context, ln net.Listener, cfg Config) error {
 	}
 	ln = cfg.Socket.wrap(ln)
 	addr := ln.Addr().String()
+	if err := cfg.Transport.apply(srv, addr); err != nil {
+		ln.Close()
+		return err
+	}
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() { served <- cfg.Transport.serve(srv, ln) }()
 
 	select {
 	case err := <-served:

@@ -90,6 +90,7 @@ func cmdServe(ctx context.Context, stdout, stderr io.Writer, args []string) erro
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	addr := fs.String("addr", "", "`host:port` to listen on (required)")
 	idle := fs.Duration("idle-timeout", 0, "close idle keep-alive connections after this long (0: 90s)")
+	codecName := fs.String("codec", os.Getenv("TUNEBENCH_CODEC"), "`json|protobuf`: encoding of /orders when a request names none (default $TUNEBENCH_CODEC, else json)")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
 	}
@@ -102,7 +103,19 @@ func cmdServe(ctx context.Context, stdout, stderr io.Writer, args []string) erro
 		Congestion: os.Getenv("TUNEBENCH_CC"),
 		Nagle:      os.Getenv("TUNEBENCH_NODELAY") == "off",
 	}
-	return servers.Run(ctx, servers.Config{Addr: *addr, IdleTimeout: *idle, Socket: sock}, stdout)
+	// The cell's transport knobs (tls, http, max_requests, server_idle).
+	tr, envIdle, err := servers.TransportFromEnv(os.Getenv)
+	if err != nil {
+		return err
+	}
+	if *idle == 0 {
+		*idle = envIdle
+	}
+	codec, err := servers.ParseCodec(*codecName)
+	if err != nil {
+		return usagef("serve: --codec: %v", err)
+	}
+	return servers.Run(ctx, servers.Config{Addr: *addr, IdleTimeout: *idle, Socket: sock, Transport: tr, Codec: codec}, stdout)
 }
 
 func cmdLoad(ctx context.Context, stdout, stderr io.Writer, args []string) error {

@@ -46,6 +46,7 @@ type runFlags struct {
 	only    string
 	seed    int64
 	quiet   bool
+	json    bool
 	gate    bool
 	resume  string
 }
@@ -57,6 +58,7 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.only, "only", "", "measure only the cells with these `values`, e.g. link=wan40,keepalive=off")
 	fs.Int64Var(&f.seed, "seed", 0, "seed of the order of the cells (0: random; the seed used is printed)")
 	fs.BoolVar(&f.quiet, "quiet", false, "print only the summary, not a line per repetition")
+	fs.BoolVar(&f.json, "json", false, "write one JSON event per repetition on stdout, for tools (the human lines go to stderr)")
 	fs.StringVar(&f.resume, "resume", "", "complete the results `file` of a cut-off run: measure, in its order, only the repetitions it lacks, and append them")
 	fs.BoolVar(&f.gate, "gate", false, "after the run, check the suite's gates: on the results (exit status 1 if one fails)")
 }
@@ -164,9 +166,11 @@ func cmdRun(ctx context.Context, stdout, stderr io.Writer, args []string) error 
 		defer side.Close()
 	}
 
-	progress := stdout
-	if f.quiet {
-		progress = io.Discard
+	progress, events, endProgress := progressFor(f.quiet, f.json, stdout, stderr)
+	defer endProgress()
+	info := stdout // the summary; stdout is the JSON stream with --json
+	if f.json {
+		info = stderr
 	}
 	sum, runErr := runner.Run(ctx, runner.Options{
 		Suite:    s,
@@ -177,18 +181,21 @@ func cmdRun(ctx context.Context, stdout, stderr io.Writer, args []string) error 
 		Seed:     f.seed,
 		Results:  out,
 		Sidecar:  side,
+		LogDir:   runner.LogDir(f.out),
 		Progress: progress,
+		Events:   events,
 		Version:  version,
 		Resume:   resumed,
 	})
+	endProgress()
 	closeErr := errors.Join(out.Close(), side.Close())
 	if runErr != nil && sum.Reps == 0 && ctx.Err() == nil { // it could not start
 		return errors.Join(runErr, closeErr)
 	}
-	fmt.Fprintf(stdout, "tunebench: %d of %d repetitions in %v, %d failed; results in %s (histograms in %s)\n",
+	fmt.Fprintf(info, "tunebench: %d of %d repetitions in %v, %d failed; results in %s (histograms in %s)\n",
 		sum.Reps, sum.Planned-sum.Present, sum.Elapsed.Round(100*time.Millisecond), sum.Failed, f.out, sidecarPath)
 	if sum.Present > 0 {
-		fmt.Fprintf(stdout, "tunebench: the other %d repetitions were in %s already (resumed)\n", sum.Present, f.out)
+		fmt.Fprintf(info, "tunebench: the other %d repetitions were in %s already (resumed)\n", sum.Present, f.out)
 	}
 	if closeErr != nil {
 		return fmt.Errorf("run: closing the results: %w", closeErr)
@@ -205,12 +212,12 @@ func cmdRun(ctx context.Context, stdout, stderr io.Writer, args []string) error 
 		return fmt.Errorf("run: %d of %d repetitions failed (the --- FAIL lines in %s say why); the first: %s", sum.Failed, sum.Reps, f.out, sum.FirstFailure)
 	}
 	if f.gate {
-		if err := gateSuite(stdout, s, f.out, "text"); err != nil {
+		if err := gateSuite(info, s, f.out, "text"); err != nil {
 			return err // a failed gate exits 1, bad input 2
 		}
 	}
 	if len(s.Matrix) > 0 {
-		fmt.Fprintf(stdout, "compare with: tunebench compare -col /%s %s\n", s.Matrix[0].Name, f.out)
+		fmt.Fprintf(info, "compare with: tunebench compare -col /%s %s\n", s.Matrix[0].Name, f.out)
 	}
 	return nil
 }
