@@ -172,7 +172,7 @@ load: {rate: 20, duration: 0.5s, count: 2}
 		if code != 1 {
 			t.Errorf("got exit status %d; want 1", code)
 		}
-		if want := "tunebench: run: every repetition failed; the first: server exited before it listened: exit status 3: staged failure\n"; !strings.Contains(stderr, want) {
+		if want := "tunebench: run: every repetition failed; the first: server exited before it listened: exit status 3: staged failure"; !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q", want)
 		}
 		if !strings.Contains(stdout, "2 failed") {
@@ -197,7 +197,7 @@ load: {rate: 20, duration: 0.5s, count: 1}
 		if code != 1 {
 			t.Errorf("got exit status %d; want 1", code)
 		}
-		if want := "tunebench: run: 1 of 2 repetitions failed (the --- FAIL lines in " + out + " say why); the first: server exited before it listened: exit status 3: staged\n"; !strings.Contains(stderr, want) {
+		if want := "tunebench: run: 1 of 2 repetitions failed (the --- FAIL lines in " + out + " say why); the first: server exited before it listened: exit status 3: staged"; !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q", want)
 		}
 		f, err := results.ReadFile(out)
