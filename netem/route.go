@@ -167,17 +167,22 @@ func CheckSysctlScoped(key string) error {
 		fi, err := os.Stat(path)
 		switch {
 		case errors.Is(err, os.ErrNotExist):
-			return fmt.Errorf("netem: sysctl %s: not scoped to a network namespace (a fresh namespace has no %s) or unknown; only namespace-scoped net.* sysctls can be set per host, never the host's own", key, path)
+			return fmt.Errorf("netem: sysctl: %s is not scoped to a network namespace (a fresh namespace has no %s) or does not exist; tunebench sets only per-namespace sysctls, never the host's", key, path)
 		case err != nil:
 			return fmt.Errorf("netem: sysctl %s: %w", key, err)
 		case fi.IsDir():
-			return fmt.Errorf("netem: sysctl %s: is a directory; name one setting, e.g. net.ipv4.tcp_slow_start_after_idle", key)
+			return fmt.Errorf("netem: sysctl: %s is a directory; name one setting, e.g. net.ipv4.tcp_slow_start_after_idle", key)
 		case fi.Mode().Perm()&0o200 == 0:
-			return fmt.Errorf("netem: sysctl %s: read-only inside a network namespace: only the host's namespace may change it, and tunebench never touches the host", key)
+			return fmt.Errorf("netem: sysctl: %s is read-only inside a network namespace: only the host's namespace may change it, and tunebench never touches the host", key)
 		}
 		return nil
 	})
 }
+
+// ErrNoScratchNamespace is wrapped by CheckSysctlScoped's error when this
+// process cannot make a namespace to look in (it is not root): the key is
+// then neither accepted nor refused.
+var ErrNoScratchNamespace = errors.New("netem: scratch namespace")
 
 // inScratchNamespace runs fn on a locked thread moved into a new, unnamed
 // network namespace, which is freed when the thread switches back.
@@ -194,7 +199,7 @@ func inScratchNamespace(fn func() error) error {
 		defer orig.Close()
 		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
 			runtime.UnlockOSThread()
-			errc <- fmt.Errorf("netem: scratch namespace: %w%s", err, rootHint(err))
+			errc <- fmt.Errorf("%w: %w%s", ErrNoScratchNamespace, err, rootHint(err))
 			return
 		}
 		ferr := fn()

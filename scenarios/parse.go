@@ -380,13 +380,17 @@ func (p *parser) matrix(v *yaml.Node) ([]Knob, bool) {
 	for _, e := range es {
 		path := join("matrix", e.key)
 		info, known := p.knobs.lookup(e.key)
+		problem := ""
+		if info.Free || !known && strings.HasPrefix(e.key, SysctlKnobPrefix) {
+			problem = sysctlProblem(strings.TrimPrefix(e.key, SysctlKnobPrefix))
+		}
 		switch {
-		case info.Free && sysctlProblem(strings.TrimPrefix(e.key, SysctlKnobPrefix)) != "":
-			p.add(e.k.Line, path, "%s", sysctlProblem(strings.TrimPrefix(e.key, SysctlKnobPrefix)))
+		case info.Free && problem != "":
+			p.add(e.k.Line, path, "%s", problem)
 		case e.key == "link":
 			p.add(e.k.Line, path, "link is not a knob; links are listed under links:, and every link is crossed with the matrix")
 		case !known && strings.HasPrefix(e.key, SysctlKnobPrefix):
-			p.add(e.k.Line, path, "%s", sysctlProblem(strings.TrimPrefix(e.key, SysctlKnobPrefix)))
+			p.add(e.k.Line, path, "%s", problem)
 		case !known:
 			p.add(e.k.Line, path, "%s", p.knobs.unknown(e.key))
 		default:

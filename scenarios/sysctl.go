@@ -3,14 +3,12 @@ package scenarios
 import (
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 
-	"golang.org/x/sys/unix"
 	"gopkg.in/yaml.v3"
+
+	"github.com/tunebench/tunebench/netem"
 )
 
 // Sysctls are set in both hosts of a cell, never in the host running
@@ -61,60 +59,17 @@ func freeValue(name, v string) (string, error) {
 }
 
 // sysctlProblem says why key cannot be set per host, or "" when it can
-// (or when this process cannot look: then the runner checks).
+// (or when this process cannot look: then the runner checks). The look is
+// netem's: a fresh scratch namespace must have the key, writable.
 func sysctlProblem(key string) string {
 	if !sysctlNameRE.MatchString(key) {
 		return fmt.Sprintf("%q is not a network sysctl; only net.* sysctls belong to a network namespace (e.g. net.core.somaxconn)", key)
 	}
-	path := filepath.Join("/proc/sys", strings.ReplaceAll(key, ".", "/"))
-	var msg string
-	err := inScratchNamespace(func() {
-		fi, err := os.Stat(path)
-		switch {
-		case errors.Is(err, os.ErrNotExist):
-			msg = fmt.Sprintf("%s is not scoped to a network namespace (a fresh namespace has no %s) or does not exist; tunebench sets only per-namespace sysctls, never the host's", key, path)
-		case err != nil:
-		case fi.IsDir():
-			msg = fmt.Sprintf("%s is a directory; name one setting, e.g. net.ipv4.tcp_slow_start_after_idle", key)
-		case fi.Mode().Perm()&0o200 == 0:
-			msg = fmt.Sprintf("%s is read-only inside a network namespace: only the host's namespace may change it, and tunebench never touches the host", key)
-		}
-	})
-	if err != nil {
-		return "" // not root: the runner checks before writing
+	err := netem.CheckSysctlScoped(key)
+	if err == nil || errors.Is(err, netem.ErrNoScratchNamespace) {
+		return ""
 	}
-	return msg
-}
-
-// inScratchNamespace runs fn on a locked thread moved into a new, unnamed
-// network namespace, freed when the thread switches back; it returns an
-// error, and does not run fn, when the namespace cannot be made.
-func inScratchNamespace(fn func()) error {
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		self := fmt.Sprintf("/proc/self/task/%d/ns/net", unix.Gettid())
-		orig, err := unix.Open(self, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			runtime.UnlockOSThread()
-			errc <- err
-			return
-		}
-		defer unix.Close(orig)
-		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
-			runtime.UnlockOSThread()
-			errc <- err
-			return
-		}
-		fn()
-		if err := unix.Setns(orig, unix.CLONE_NEWNET); err != nil {
-			errc <- err // the thread dies locked
-			return
-		}
-		runtime.UnlockOSThread()
-		errc <- nil
-	}()
-	return <-errc
+	return strings.TrimPrefix(err.Error(), "netem: sysctl: ")
 }
 
 // sysctls reads the suite's sysctl: map.
