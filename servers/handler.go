@@ -56,18 +56,29 @@ type api struct {
 }
 
 func (a *api) serveBytes(w http.ResponseWriter, r *http.Request) {
-	n, err := parseCount(r.PathValue("n"), MaxBytes)
+	if n, ok := a.octetHeader(w, r, "bytes", MaxBytes); ok {
+		a.writeBytes(w, n)
+	}
+}
+
+// octetHeader parses N of /route/N, at most max, and writes the header of an
+// N-byte octet stream; false when nothing more is to be written (a bad N,
+// answered 400, or a HEAD request).
+func (a *api) octetHeader(w http.ResponseWriter, r *http.Request, route string, max int) (int, bool) {
+	n, err := parseCount(r.PathValue("n"), max)
 	if err != nil {
-		http.Error(w, fmt.Sprintf("servers: /bytes/%s: %v; use /bytes/N with N from 0 to %d", r.PathValue("n"), err, MaxBytes), http.StatusBadRequest)
-		return
+		http.Error(w, fmt.Sprintf("servers: /%s/%s: %v; use /%s/N with N from 0 to %d", route, r.PathValue("n"), err, route, max), http.StatusBadRequest)
+		return 0, false
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/octet-stream")
 	h.Set("Content-Length", strconv.Itoa(n))
 	w.WriteHeader(http.StatusOK)
-	if r.Method == http.MethodHead {
-		return
-	}
+	return n, r.Method != http.MethodHead
+}
+
+// writeBytes writes n bytes of the shared chunk.
+func (a *api) writeBytes(w http.ResponseWriter, n int) {
 	for n > 0 {
 		k := min(n, len(a.chunk))
 		if _, err := w.Write(a.chunk[:k]); err != nil {

@@ -1,9 +1,7 @@
 package servers
 
 import (
-	"fmt"
 	"net/http"
-	"strconv"
 )
 
 // MaxSplit is the largest N that GET /split/N serves: a small body, so that
@@ -17,26 +15,12 @@ const MaxSplit = 64 << 10
 // nothing to send back, delays that ACK (up to 40 ms on Linux): the classic
 // Nagle/delayed-ACK stall. With TCP_NODELAY set, both segments leave at once.
 func (a *api) serveSplit(w http.ResponseWriter, r *http.Request) {
-	n, err := parseCount(r.PathValue("n"), MaxSplit)
-	if err != nil {
-		http.Error(w, fmt.Sprintf("servers: /split/%s: %v; use /split/N with N from 0 to %d", r.PathValue("n"), err, MaxSplit), http.StatusBadRequest)
-		return
-	}
-	h := w.Header()
-	h.Set("Content-Type", "application/octet-stream")
-	h.Set("Content-Length", strconv.Itoa(n))
-	w.WriteHeader(http.StatusOK)
-	if r.Method == http.MethodHead {
+	n, ok := a.octetHeader(w, r, "split", MaxSplit)
+	if !ok {
 		return
 	}
 	if err := http.NewResponseController(w).Flush(); err != nil {
 		return // the client left
 	}
-	for n > 0 {
-		k := min(n, len(a.chunk))
-		if _, err := w.Write(a.chunk[:k]); err != nil {
-			return
-		}
-		n -= k
-	}
+	a.writeBytes(w, n)
 }
