@@ -11,9 +11,16 @@ SUITE    ?= scenarios/quick.yaml
 # (chromium: the report's screenshot test).
 TOOLS    := ping:iputils-ping iperf3:iperf3 curl:curl chromium:chromium
 
-.PHONY: all build test run bench deps fuzz vet clean generate
+.PHONY: all build test run bench deps fuzz vet clean generate ci
 
 all: build
+
+# mk/*.mk add their own targets, and append to CI_TARGETS (what `make ci`
+# runs after `make test`: the qemu netem tests, the image test) and to
+# BENCH_TARGETS (what `make bench` runs after the core benchmarks).
+CI_TARGETS    :=
+BENCH_TARGETS :=
+-include mk/*.mk
 
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/tunebench
@@ -77,6 +84,12 @@ bench: build
 	$(GO) test -count=1 -run '^$$' -bench 'Knob(TFO|CC|Initcwnd|Nodelay)$$' -benchtime 1x ./runner/ | tee -a $(OUT)/bench.txt
 	$(GO) test -count=1 -run '^$$' -bench 'TLSHandshake|KeepAliveMismatch' -benchtime 1x ./runner/ | tee -a $(OUT)/bench.txt
 	$(GO) test -count=6 -run '^$$' -bench '^Benchmark(Encode|Decode)$$' -benchtime 200ms ./servers/ | tee -a $(OUT)/bench.txt
+	@for t in $(BENCH_TARGETS); do $(MAKE) --no-print-directory $$t || exit 1; done
+
+# ci is what .ci/run runs: every test, then the targets mk/*.mk add
+# (each installs what it needs and fails, naming it, when it cannot).
+ci: test
+	@for t in $(CI_TARGETS); do echo "== make $$t"; $(MAKE) --no-print-directory $$t || exit 1; done
 
 clean:
 	rm -rf bin $(OUT)

@@ -30,6 +30,43 @@ type Suite struct {
 	// Sysctl holds namespace-scoped sysctls set in both hosts of every
 	// cell, e.g. {"net.core.somaxconn": "4096"}; see sysctl.go.
 	Sysctl map[string]string
+	// Requests is the request mix every cell sends. Parse always fills it:
+	// from requests:, from targets: (vegeta's HTTP targets format), or
+	// else one GET of Server.Endpoint with an empty Name (the one-request
+	// shorthand, whose result lines keep their names without req=).
+	Requests []Request
+}
+
+// Request is one request of a suite's mix.
+type Request struct {
+	// Name is the request's result key (req=Name): a-z, 0-9, '_' and
+	// '-'. Empty only for the one-request shorthand.
+	Name string
+	// Method is the HTTP method in upper case; GET by default.
+	Method string
+	// Path is the request path with its query; it starts with "/". The
+	// runner puts the server's scheme and address before it.
+	Path string
+	// Header holds the request's own headers, sent as given. A
+	// Content-Type here wins over BodyOrders' own.
+	Header map[string]string
+	// Weight is the request's share of the schedule (at least 1): requests
+	// are picked in these proportions, deterministically from the run's
+	// seed.
+	Weight int
+	// Body is the request body, inline or read from the file that
+	// "@file" names (relative to the suite). At most one of Body and
+	// BodyOrders is set; neither is allowed on GET or HEAD.
+	Body []byte
+	// BodyFile is the path Body was read from, for messages; "" inline.
+	BodyFile string
+	// BodyOrders is the number of reference orders to encode as the body
+	// with the cell's codec (json by default), with that codec's
+	// Content-Type; 0 sends none.
+	BodyOrders int
+	// Line is the request's line in the suite (or in the targets file);
+	// 0 for one built in code.
+	Line int
 }
 
 // Direction overrides a link's impairment in one direction. The uplink
@@ -66,15 +103,76 @@ type Server struct {
 // when it names none.
 const DefaultEndpoint = "/orders?items=20"
 
-// Load is the open-loop load of one repetition of a cell.
+// Load is the load of one repetition of a cell. Exactly one model is
+// chosen: Rate (open loop), Connections (closed loop), Search (capacity
+// search) or Burst; Model names it. A matrix knob "rate" or "connections"
+// overrides the suite's load in the cells that have it (the runner reads it
+// with Cell.Get).
 type Load struct {
-	Rate     float64       // requests per second, over 0, at most 100000
+	Rate float64 // open loop: requests per second, over 0, at most 100000
+	// Connections is the closed loop: this many connections, each sending
+	// its next request when the previous one ends, after Think.
+	Connections int
+	Think       time.Duration
+	// Search, when set, finds the highest constant rate whose measured
+	// window meets its objective; see Search.
+	Search *Search
+	// Burst, when set, starts Burst.Connections requests at once, each on
+	// a new connection, every Burst.Every.
+	Burst    *Burst
 	Duration time.Duration // measured time per repetition, over 0, at most 1h
 	Warmup   time.Duration // unmeasured time before it, 0 or more
 	Count    int           // repetitions of every cell, 1..1000
 	Timeout  time.Duration // per request
 	// CellTimeout bounds one repetition, setup and teardown included.
 	CellTimeout time.Duration
+}
+
+// Load models, as Load.Model names them.
+const (
+	ModelRate        = "rate"
+	ModelConnections = "connections"
+	ModelSearch      = "search"
+	ModelBurst       = "burst"
+)
+
+// Model names the load model: ModelRate, ModelConnections, ModelSearch or
+// ModelBurst.
+func (l Load) Model() string {
+	switch {
+	case l.Search != nil:
+		return ModelSearch
+	case l.Burst != nil:
+		return ModelBurst
+	case l.Connections > 0:
+		return ModelConnections
+	}
+	return ModelRate
+}
+
+// Search is a capacity search: for each cell, bracket then bisect the
+// constant open-loop rate, each probe a full warmup + duration, and report
+// the highest rate whose measured window met the objective (unit
+// slo-req/s).
+type Search struct {
+	// Metric is the latency figure the objective bounds, as its result
+	// unit: "p99-ns", "p50-ns", "p90-ns", "p999-ns", "p99co-ns".
+	Metric string
+	// Max is the objective: the metric must stay at or below it.
+	Max time.Duration
+	// MaxRate caps the search (requests per second).
+	MaxRate float64
+	// Errors is the largest fraction of failed requests a passing probe
+	// may have (0..1); 0 allows none.
+	Errors float64
+}
+
+// Burst is the burst load model: every Every, Connections requests start
+// at the same instant, each on a new connection; their latency counts from
+// the burst's instant.
+type Burst struct {
+	Connections int
+	Every       time.Duration
 }
 
 // The defaults Parse fills in.
