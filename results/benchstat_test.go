@@ -10,25 +10,24 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tunebench/tunebench/internal/testenv"
 )
 
 // buildBenchstat builds the benchstat command of the golang.org/x/perf
-// version go.mod requires, or skips the test when it cannot be built.
+// version go.mod requires. Without a go command, or without the module in
+// the module cache (and no proxy to fetch it from), it skips on a
+// developer's machine and fails in CI, naming what is missing.
 func buildBenchstat(t *testing.T) string {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("skipping: building benchstat takes seconds; run without -short")
-	}
-	goCmd, err := exec.LookPath("go")
-	if err != nil {
-		t.Skipf("skipping: no go command in PATH to build benchstat: %v", err)
-	}
+	testenv.Short(t, "building benchstat takes seconds")
+	goCmd := testenv.Tool(t, "go", "the Go toolchain builds benchstat")
 	bin := filepath.Join(t.TempDir(), "benchstat")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, goCmd, "build", "-o", bin, "golang.org/x/perf/cmd/benchstat").CombinedOutput()
 	if err != nil {
-		t.Skipf("skipping: cannot build golang.org/x/perf/cmd/benchstat (it needs its modules in the module cache or the network): %v\n%s", err, out)
+		testenv.Missing(t, "golang.org/x/perf/cmd/benchstat, built from the module cache (go mod download golang.org/x/perf fetches it): %v\n%s", err, out)
 	}
 	return bin
 }

@@ -29,10 +29,16 @@ type GateOptions struct {
 	MaxRegression float64
 	// Alpha is the significance level, over 0 and at most 1; 0 means 0.05.
 	Alpha float64
-	// Strict fails the cells that have too few samples to decide, and
-	// the baseline's cells that Current lacks; otherwise they are
-	// reported and pass.
+	// Strict fails the cells that have too few samples to decide;
+	// otherwise they are reported and pass.
 	Strict bool
+	// AllowMissing lets the baseline's cells that Current lacks pass:
+	// they are reported, and a Current that shares no cell with the
+	// baseline compares nothing and passes. Without it each missing cell
+	// fails (a deleted benchmark is not a pass), and sharing no cell at
+	// all is an error (a renamed suite, the wrong file): a gate that
+	// compares nothing must not pass.
+	AllowMissing bool
 	// Objectives are absolute bounds checked on Current.
 	Objectives []Objective
 }
@@ -152,8 +158,10 @@ type GateResult struct {
 	MaxRegression float64
 	Alpha         float64
 	Strict        bool
+	AllowMissing  bool
 	Regressions   []RegressionCheck
 	// OnlyBaseline and OnlyCurrent list the cells found on one side only.
+	// Each of OnlyBaseline is a failed check unless AllowMissing.
 	OnlyBaseline, OnlyCurrent []string
 	Objectives                []ObjectiveCheck
 	// Links are shown in the Markdown summary; Gate leaves them empty.
@@ -168,9 +176,9 @@ func (r *GateResult) Failures() []string {
 			out = append(out, fmt.Sprintf("%s %s: %s: %s", c.Name, c.Metric, c.Values(), c.Why))
 		}
 	}
-	if r.Strict {
+	if !r.AllowMissing {
 		for _, name := range r.OnlyBaseline {
-			out = append(out, fmt.Sprintf("%s: in the baseline but not in %s (--strict)", name, r.Current))
+			out = append(out, fmt.Sprintf("%s: in the baseline %s but not in %s (a missing cell fails; --allow-missing lets it pass)", name, r.Baseline, r.Current))
 		}
 	}
 	for _, c := range r.Objectives {
@@ -184,7 +192,7 @@ func (r *GateResult) Failures() []string {
 // Checks returns the number of checks made.
 func (r *GateResult) Checks() int {
 	n := len(r.Regressions) + len(r.Objectives)
-	if r.Strict {
+	if !r.AllowMissing {
 		n += len(r.OnlyBaseline)
 	}
 	return n
@@ -202,7 +210,8 @@ func objectiveName(o Objective) string {
 
 // Gate runs the checks opts asks for. Its error is for input that cannot
 // be checked: a metric no file has, a unit without a direction, an
-// objective that selects no cell; failed checks are in the result.
+// objective that selects no cell, a baseline that shares no cell with
+// Current (unless AllowMissing); failed checks are in the result.
 func Gate(opts GateOptions) (*GateResult, error) {
 	switch {
 	case opts.Current == nil:
@@ -219,7 +228,7 @@ func Gate(opts GateOptions) (*GateResult, error) {
 	if opts.Alpha == 0 {
 		opts.Alpha = benchmath.DefaultThresholds.CompareAlpha
 	}
-	r := &GateResult{Current: opts.Current.Name, MaxRegression: opts.MaxRegression, Alpha: opts.Alpha, Strict: opts.Strict}
+	r := &GateResult{Current: opts.Current.Name, MaxRegression: opts.MaxRegression, Alpha: opts.Alpha, Strict: opts.Strict, AllowMissing: opts.AllowMissing}
 	if opts.Baseline != nil {
 		r.Baseline = opts.Baseline.Name
 		if err := r.regressions(opts); err != nil {
@@ -314,6 +323,9 @@ func (r *GateResult) regressions(opts GateOptions) error {
 		if !slices.Contains(baseNames, n) {
 			r.OnlyCurrent = append(r.OnlyCurrent, n)
 		}
+	}
+	if len(r.OnlyBaseline) == len(baseNames) && !opts.AllowMissing {
+		return noSharedCell(base, cur, baseNames, curNames)
 	}
 
 	for _, unit := range units {
@@ -432,4 +444,20 @@ func minUTestP(n1, n2 int) float64 {
 		c = c * float64(n2+i) / float64(i)
 	}
 	return min(1, 2/c)
+}
+
+// noSharedCell is the error of a baseline and a current file that have no
+// cell in common: a renamed suite, other --only cells, the wrong file.
+func noSharedCell(base, cur *File, baseNames, curNames []string) error {
+	first := func(names []string) string {
+		if len(names) == 0 {
+			return "none"
+		}
+		if len(names) == 1 {
+			return names[0]
+		}
+		return fmt.Sprintf("%s and %d more", names[0], len(names)-1)
+	}
+	return fmt.Errorf("results: gate: %s and %s have no cell in common (the baseline has %s, the current run %s), so there is nothing to compare; compare runs of the same suite (a renamed suite or matrix renames its cells), or pass --allow-missing to let that pass",
+		base.Name, cur.Name, first(baseNames), first(curNames))
 }

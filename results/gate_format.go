@@ -30,6 +30,8 @@ func (r *GateResult) summaryLine() string {
 		return fmt.Sprintf("%d of %d checks failed", n, checks)
 	case checks == 1:
 		return "the one check passed"
+	case checks == 0:
+		return "nothing was checked (no cell in common, and --allow-missing)"
 	}
 	return fmt.Sprintf("all %d checks passed", checks)
 }
@@ -53,7 +55,11 @@ func (r *GateResult) WriteText(w io.Writer) error {
 		}
 		tw.Flush()
 		if len(r.OnlyBaseline) > 0 {
-			fmt.Fprintf(&b, "only in %s: %s\n", r.Baseline, strings.Join(r.OnlyBaseline, ", "))
+			mark := "FAIL  missing"
+			if r.AllowMissing {
+				mark = "missing (--allow-missing)"
+			}
+			fmt.Fprintf(&b, "%s: only in %s: %s\n", mark, r.Baseline, strings.Join(r.OnlyBaseline, ", "))
 		}
 		if len(r.OnlyCurrent) > 0 {
 			fmt.Fprintf(&b, "only in %s: %s\n", r.Current, strings.Join(r.OnlyCurrent, ", "))
@@ -95,7 +101,10 @@ func (r *GateResult) WriteMarkdown(w io.Writer) error {
 		fmt.Fprintf(&b, "Baseline `%s`, current `%s`. A cell fails when its metric got more than %s worse and the Mann–Whitney U test finds the change significant at α = %v",
 			mdCode(r.Baseline), mdCode(r.Current), percentText(r.MaxRegression), r.Alpha)
 		if r.Strict {
-			b.WriteString("; with --strict, so does a cell with too few samples to decide or missing from the current run")
+			b.WriteString("; with --strict, so does a cell with too few samples to decide")
+		}
+		if !r.AllowMissing {
+			b.WriteString("; so does a cell of the baseline missing from the current run")
 		}
 		b.WriteString(".\n\n")
 		if len(r.Regressions) > 0 {
@@ -107,7 +116,11 @@ func (r *GateResult) WriteMarkdown(w io.Writer) error {
 			b.WriteString("\n")
 		}
 		if len(r.OnlyBaseline) > 0 {
-			fmt.Fprintf(&b, "**Only in the baseline:** %s  \n", codeList(r.OnlyBaseline))
+			if r.AllowMissing {
+				fmt.Fprintf(&b, "**Only in the baseline** (passed with --allow-missing): %s  \n", codeList(r.OnlyBaseline))
+			} else {
+				fmt.Fprintf(&b, "❌ **Only in the baseline** (missing from the current run): %s  \n", codeList(r.OnlyBaseline))
+			}
 		}
 		if len(r.OnlyCurrent) > 0 {
 			fmt.Fprintf(&b, "**Only in the current run:** %s  \n", codeList(r.OnlyCurrent))
@@ -198,6 +211,7 @@ type jsonGate struct {
 	MaxRegression float64          `json:"max_regression"`
 	Alpha         float64          `json:"alpha"`
 	Strict        bool             `json:"strict"`
+	AllowMissing  bool             `json:"allow_missing"`
 	ConfigDiffs   []jsonConfigDiff `json:"config_diffs,omitempty"`
 	Regressions   []jsonRegression `json:"regressions,omitempty"`
 	OnlyBaseline  []string         `json:"only_baseline,omitempty"`
@@ -262,7 +276,7 @@ func jsonStatsOf(s CellStats) jsonStats {
 func (r *GateResult) WriteJSON(w io.Writer) error {
 	out := jsonGate{
 		Passed: r.Passed(), Failures: r.Failures(), Baseline: r.Baseline, Current: r.Current,
-		MaxRegression: r.MaxRegression, Alpha: r.Alpha, Strict: r.Strict,
+		MaxRegression: r.MaxRegression, Alpha: r.Alpha, Strict: r.Strict, AllowMissing: r.AllowMissing,
 		OnlyBaseline: r.OnlyBaseline, OnlyCurrent: r.OnlyCurrent,
 	}
 	if out.Failures == nil {

@@ -154,6 +154,7 @@ func TestGateRegressions(t *testing.T) {
 		onlyBase   []string
 		onlyCur    []string
 		wantWhyHas string
+		wantChecks *int // nil: not checked
 	}{
 		{
 			name: "within the threshold", base: lines("a", "p99-ns", slow...), cur: lines("a", "p99-ns", scale(slow, 1.05)...),
@@ -186,14 +187,25 @@ func TestGateRegressions(t *testing.T) {
 			wantFail: []string{"T/a"},
 		},
 		{
-			name: "cells on one side only are listed", base: lines("a", "p99-ns", slow...) + lines("gone", "p99-ns", slow...), cur: lines("a", "p99-ns", slow...) + lines("new", "p99-ns", slow...),
+			name: "cells on one side only are listed; the baseline's fail", base: lines("a", "p99-ns", slow...) + lines("gone", "p99-ns", slow...), cur: lines("a", "p99-ns", slow...) + lines("new", "p99-ns", slow...),
 			opts:     GateOptions{Metrics: []string{"p99"}},
+			wantFail: []string{"T/gone"}, wantChecks: intp(2),
 			wantVerd: map[string]Verdict{"T/a": Pass}, onlyBase: []string{"T/gone"}, onlyCur: []string{"T/new"},
 		},
 		{
-			name: "a cell missing from current fails with strict", base: lines("a", "p99-ns", slow...) + lines("gone", "p99-ns", slow...), cur: lines("a", "p99-ns", slow...),
+			name: "a cell missing from current passes with allow-missing", base: lines("a", "p99-ns", slow...) + lines("gone", "p99-ns", slow...), cur: lines("a", "p99-ns", slow...),
+			opts:       GateOptions{Metrics: []string{"p99"}, AllowMissing: true},
+			wantChecks: intp(1), onlyBase: []string{"T/gone"},
+		},
+		{
+			name: "a cell missing from current fails with strict too", base: lines("a", "p99-ns", slow...) + lines("gone", "p99-ns", slow...), cur: lines("a", "p99-ns", slow...),
 			opts:     GateOptions{Metrics: []string{"p99"}, Strict: true},
 			wantFail: []string{"T/gone"}, onlyBase: []string{"T/gone"},
+		},
+		{
+			name: "no cell in common passes nothing with allow-missing", base: lines("a", "p99-ns", slow...), cur: lines("b", "p99-ns", slow...),
+			opts:       GateOptions{Metrics: []string{"p99"}, AllowMissing: true},
+			wantChecks: intp(0), onlyBase: []string{"T/a"}, onlyCur: []string{"T/b"},
 		},
 		{
 			name: "every repetition failed in current", base: lines("a", "p99-ns", slow...), cur: lines("b", "p99-ns", slow...) + "--- FAIL: BenchmarkT/a rep=1: boom\n--- FAIL: BenchmarkT/a rep=2: boom\n",
@@ -245,6 +257,11 @@ func TestGateRegressions(t *testing.T) {
 			if r.Passed() != (len(tt.wantFail) == 0) {
 				t.Errorf("got Passed %v with failures %q", r.Passed(), r.Failures())
 			}
+			if tt.wantChecks != nil {
+				if got := r.Checks(); got != *tt.wantChecks {
+					t.Errorf("got %d checks; want %d", got, *tt.wantChecks)
+				}
+			}
 		})
 	}
 }
@@ -253,6 +270,7 @@ func TestGateErrors(t *testing.T) {
 	base := readTestFile(t, gateBase)
 	cur := readTestFile(t, gateNew)
 	custom := parseTest(t, "custom.txt", "BenchmarkGate/link=lan/keepalive=on\t1\t3 retrans/op\t1 p99-ns\n")
+	renamed := parseTest(t, "renamed.txt", "Unit p99-ns better=lower\nBenchmarkRenamed/link=lan/keepalive=on\t1\t1 p99-ns\n")
 	tests := []struct {
 		name    string
 		opts    GateOptions
@@ -266,6 +284,8 @@ func TestGateErrors(t *testing.T) {
 		{"unit without direction", GateOptions{Baseline: custom, Current: custom, Metrics: []string{"retrans/op"}}, `unit retrans/op declares no direction; add a line "Unit retrans/op better=lower"`},
 		{"negative threshold", GateOptions{Baseline: base, Current: cur, Metrics: []string{"p99"}, MaxRegression: -0.1}, "max regression -0.1 is negative"},
 		{"alpha", GateOptions{Baseline: base, Current: cur, Metrics: []string{"p99"}, Alpha: 1.5}, "alpha 1.5 is not over 0 and at most 1"},
+		{"no cell in common", GateOptions{Baseline: base, Current: renamed, Metrics: []string{"p99"}},
+			"testdata/gate/base.txt and renamed.txt have no cell in common (the baseline has Gate/link=lan/keepalive=on and 2 more, the current run Renamed/link=lan/keepalive=on), so there is nothing to compare; compare runs of the same suite (a renamed suite or matrix renames its cells), or pass --allow-missing to let that pass"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -386,3 +406,5 @@ func TestMetricUnit(t *testing.T) {
 		}
 	}
 }
+
+func intp(n int) *int { return &n }

@@ -15,11 +15,17 @@ import (
 )
 
 // SidecarPath returns the path of the histogram sidecar of the results file
-// at resultsPath: its extension is replaced by ".hist.jsonl", so
-// "out/results.txt" maps to "out/results.hist.jsonl".
+// at resultsPath. A ".txt" extension is replaced by ".hist.jsonl", so
+// "out/results.txt" maps to "out/results.hist.jsonl"; any other name keeps
+// its extension and has ".hist.jsonl" appended, so that "x.1" and "x.2"
+// (or "run.a" and "run.b") get sidecars of their own: "x.1.hist.jsonl".
+// Only "x" and "x.txt" share one; a run refuses a sidecar that holds
+// histograms already.
 func SidecarPath(resultsPath string) string {
-	ext := filepath.Ext(resultsPath)
-	return strings.TrimSuffix(resultsPath, ext) + ".hist.jsonl"
+	if base := filepath.Base(resultsPath); strings.HasSuffix(base, ".txt") && base != ".txt" {
+		return strings.TrimSuffix(resultsPath, ".txt") + ".hist.jsonl"
+	}
+	return resultsPath + ".hist.jsonl"
 }
 
 // A Sidecar appends the histograms of each repetition to a JSON Lines file,

@@ -20,11 +20,34 @@ func TestSidecarPath(t *testing.T) {
 		{"results", "results.hist.jsonl"},
 		{"out.d/results", "out.d/results.hist.jsonl"},
 		{"/tmp/run.1.txt", "/tmp/run.1.hist.jsonl"},
+		{"x.1", "x.1.hist.jsonl"},
+		{"x.2", "x.2.hist.jsonl"},
+		{"out/run.bench", "out/run.bench.hist.jsonl"},
+		{"out.txt/results", "out.txt/results.hist.jsonl"},
+		{".txt", ".txt.hist.jsonl"},
 	}
 	for _, tt := range tests {
 		if got := SidecarPath(tt.in); got != tt.want {
 			t.Errorf("SidecarPath(%q): got %q; want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+// TestSidecarPathsDiffer: results files whose names differ only in their
+// extension, as numbered runs are, never share a sidecar (which made the
+// second run refuse to start), and a sidecar is never its results file.
+func TestSidecarPathsDiffer(t *testing.T) {
+	names := []string{"x.1", "x.2", "x.10", "run.a", "run.b", "out/r.txt", "out/r.csv", "out/r.json", "out/r.1.txt", "out/r.2.txt"}
+	seen := make(map[string]string)
+	for _, n := range names {
+		p := SidecarPath(n)
+		if p == n {
+			t.Errorf("SidecarPath(%q) is the results file itself", n)
+		}
+		if other, ok := seen[p]; ok {
+			t.Errorf("SidecarPath(%q) = SidecarPath(%q) = %q", n, other, p)
+		}
+		seen[p] = n
 	}
 }
 
