@@ -20,6 +20,16 @@ type Stats struct {
 	Up, Down DirStats
 }
 
+// DropString says what was dropped and why, as far as the backend knows:
+// "dropped 3 by loss, 21 by the queue", or "dropped 24 (loss or queue: ...)"
+// where the kernel's netem counts both as one.
+func (s DirStats) DropString() string {
+	if s.DropsMixed {
+		return fmt.Sprintf("dropped %d (loss or queue: the kernel's netem qdisc counts both as one)", s.Drops)
+	}
+	return fmt.Sprintf("dropped %d by loss, %d by the queue", s.LossDrops, s.QueueDrops)
+}
+
 // path is a running link between the two hosts.
 type path interface {
 	Close() error

@@ -2,6 +2,7 @@ package netem
 
 import (
 	"context"
+	"flag"
 	"net"
 	"os"
 	"path/filepath"
@@ -9,26 +10,52 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tunebench/tunebench/internal/testenv"
 )
 
-// needRoot skips tests that need namespaces; CI runs as root, so there
-// they always run.
+// backendFlag picks the backend the end-to-end tests build their links
+// with. make test keeps the default, the TUN emulator, which runs on any
+// kernel; make vm-test runs the same tests with -netem.backend=netem
+// inside a Debian kernel that has sch_netem.
+var backendFlag = flag.String("netem.backend", BackendTUN, "backend of the end-to-end tests: tun or netem")
+
+// needRoot requires what the tests' namespaces need (testenv skips on a
+// developer's machine and fails in CI).
 func needRoot(t testing.TB) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root (network namespaces, TUN); CI runs as root")
-	}
-	if _, err := os.Stat("/dev/net/tun"); err != nil {
-		t.Skip("needs /dev/net/tun: ", err)
-	}
+	testenv.TUN(t)
 }
 
-// upT builds a topology and checks, when the test ends (pass or fail),
-// that nothing of this process is left.
-func upT(t testing.TB, l Link) *Topology {
+// backendT returns the backend under test, after checking that this
+// kernel can run it.
+func backendT(t testing.TB) string {
 	t.Helper()
 	needRoot(t)
-	topo, err := Up(context.Background(), Config{Link: l, Backend: BackendTUN})
+	b := *backendFlag
+	switch b {
+	case BackendTUN:
+	case BackendNetem:
+		if err := ProbeNetem(); err != nil {
+			testenv.Missing(t, "the kernel's netem qdisc for -netem.backend=netem (%v); make vm-test runs these tests in a kernel that has it", err)
+		}
+	default:
+		t.Fatalf("-netem.backend=%q: give tun or netem", b)
+	}
+	return b
+}
+
+// upT builds a topology on the backend under test and checks, when the
+// test ends (pass or fail), that nothing of this process is left.
+func upT(t testing.TB, l Link) *Topology {
+	t.Helper()
+	return upOn(t, backendT(t), l)
+}
+
+// upOn is upT on a given backend.
+func upOn(t testing.TB, backend string, l Link) *Topology {
+	t.Helper()
+	topo, err := Up(context.Background(), Config{Link: l, Backend: backend})
 	if err != nil {
 		t.Fatalf("Up: %v", err)
 	}

@@ -40,6 +40,13 @@ type DirStats struct {
 	Bytes      uint64
 	LossDrops  uint64 // dropped by loss
 	QueueDrops uint64 // dropped by the full queue
+	// Drops is every packet dropped, by loss or by the queue: LossDrops +
+	// QueueDrops, unless DropsMixed.
+	Drops uint64
+	// DropsMixed means the backend cannot tell loss from queue drops (the
+	// kernel's netem qdisc counts both as one): only Drops is known, and
+	// LossDrops and QueueDrops are zero.
+	DropsMixed bool
 	// Late is how much later than due the release of packets happened, in
 	// ns, at percentiles 50 and 99 of the most recent releases.
 	LateP50, LateP99 time.Duration
@@ -329,9 +336,10 @@ func reserveProcs(n int) {
 
 func (p *pipe) stats() DirStats {
 	p50, p99 := p.late.percentiles()
+	loss, queue := p.lossDrops.Load(), p.queueDrops.Load()
 	return DirStats{
 		Packets: p.packets.Load(), Bytes: p.bytes.Load(),
-		LossDrops: p.lossDrops.Load(), QueueDrops: p.queueDrops.Load(),
+		LossDrops: loss, QueueDrops: queue, Drops: loss + queue,
 		LateP50: time.Duration(p50), LateP99: time.Duration(p99),
 	}
 }

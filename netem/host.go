@@ -10,6 +10,7 @@ import (
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
 )
 
 // The two hosts' addresses, from the benchmarking range of RFC 2544. Every
@@ -31,14 +32,18 @@ type Host struct {
 	Addr netip.Addr
 }
 
-// netlinkIn returns a netlink handle bound to the namespace.
+// netlinkIn returns a netlink handle bound to the namespace. It opens the
+// route family only: links, addresses, routes and qdiscs are all there. A
+// handle that asked for every family the library knows (xfrm, netfilter
+// too) fails with "protocol not supported" wherever xfrm_user or nfnetlink
+// is a module the kernel cannot load: containers, minimal VMs, CI.
 func (n *Namespace) netlinkIn() (*netlink.Handle, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.closed {
 		return nil, errClosed
 	}
-	h, err := netlink.NewHandleAt(n.h)
+	h, err := netlink.NewHandleAt(n.h, unix.NETLINK_ROUTE)
 	if err != nil {
 		return nil, fmt.Errorf("netem: netlink in %s: %w", n.Name, err)
 	}

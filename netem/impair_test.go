@@ -8,9 +8,11 @@ import (
 	"math"
 	"net"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/tunebench/tunebench/internal/testenv"
 	"golang.org/x/sys/unix"
 )
 
@@ -188,6 +190,33 @@ func TestAsymmetricDelay(t *testing.T) {
 	}
 }
 
+func TestJitter(t *testing.T) {
+	const (
+		n      = 200
+		delay  = 20 * time.Millisecond
+		jitter = 10 * time.Millisecond
+	)
+	topo := upT(t, Link{Up: Direction{Delay: delay, Jitter: jitter}})
+	d := oneWay(t, topo, n, 5*time.Millisecond)
+	if len(d) != n {
+		t.Fatalf("%d of %d datagrams arrived on a lossless link; want all", len(d), n)
+	}
+	// Uniform ±10ms around 20ms. Keeping the order delays a datagram
+	// behind an earlier one, which shifts the spread up but never below
+	// delay − jitter. Without jitter p90 − p10 would be well under 1ms.
+	lo, p10, p90, hi := percentile(d, 0), percentile(d, .1), percentile(d, .9), percentile(d, 1)
+	t.Logf("one-way delay: min %v p10 %v p90 %v max %v", lo, p10, p90, hi)
+	if lo < delay-jitter-500*time.Microsecond {
+		t.Errorf("shortest one-way delay %v; want at least %v (delay − jitter)", lo, delay-jitter)
+	}
+	if spread := p90 - p10; spread < 4*time.Millisecond || spread > 3*jitter {
+		t.Errorf("p90 − p10 of the one-way delay is %v; want the spread of ±%v jitter (within [4ms, %v])", spread, jitter, 3*jitter)
+	}
+	if med := percentile(d, .5); med < delay-jitter/2 || med > delay+jitter+6*time.Millisecond {
+		t.Errorf("median one-way delay %v; want about %v (within [%v, %v])", med, delay, delay-jitter/2, delay+jitter+6*time.Millisecond)
+	}
+}
+
 func TestLoss(t *testing.T) {
 	const (
 		n = 2000
@@ -201,12 +230,39 @@ func TestLoss(t *testing.T) {
 		t.Errorf("%d of %d datagrams arrived over a 10%% loss link; want %.0f ± %.0f (5σ)", len(seq), n, want, tol)
 	}
 	// The emulator's counts agree with what arrived: nothing else crossed.
+	// (The kernel backend's qdisc also passes ARP, so only bounds below.)
 	st := topo.Stats().Up
-	if st.Packets+st.LossDrops < n || st.LossDrops < uint64(n-len(seq)) {
-		t.Errorf("uplink stats: %d released, %d lost; want %d sent = released + lost, with %d lost seen by the receiver", st.Packets, st.LossDrops, n, n-len(seq))
+	if st.Packets+st.Drops < n || st.Drops < uint64(n-len(seq)) {
+		t.Errorf("uplink stats: %d released, %d dropped; want %d sent = released + dropped, with %d lost seen by the receiver", st.Packets, st.Drops, n, n-len(seq))
 	}
-	if st.QueueDrops != 0 {
+	checkDrops(t, st, topo.Backend.Backend, true)
+	if !st.DropsMixed && st.QueueDrops != 0 {
 		t.Errorf("%d queue drops; want 0 with no rate", st.QueueDrops)
+	}
+	t.Logf("uplink: %s", st.DropString())
+}
+
+// checkDrops checks that the drop counts are true to the backend: the TUN
+// emulator tells loss from queue drops; the kernel's netem cannot when a
+// loss is configured, and must then say so (DropsMixed) rather than call
+// its random drops queue drops.
+func checkDrops(t testing.TB, st DirStats, backend string, lossy bool) {
+	t.Helper()
+	mixed := backend == BackendNetem && lossy
+	if st.DropsMixed != mixed {
+		t.Errorf("%s backend, loss configured %v: DropsMixed %v; want %v", backend, lossy, st.DropsMixed, mixed)
+	}
+	if st.DropsMixed {
+		if st.LossDrops != 0 || st.QueueDrops != 0 {
+			t.Errorf("mixed drops split as %d by loss, %d by the queue; want both 0, only the total %d", st.LossDrops, st.QueueDrops, st.Drops)
+		}
+		if !strings.Contains(st.DropString(), "loss or queue") {
+			t.Errorf("DropString %q; want it to say loss or queue", st.DropString())
+		}
+		return
+	}
+	if st.Drops != st.LossDrops+st.QueueDrops {
+		t.Errorf("drops %d; want loss %d + queue %d", st.Drops, st.LossDrops, st.QueueDrops)
 	}
 }
 
@@ -244,7 +300,9 @@ func TestSmallQueueDrops(t *testing.T) {
 		t.Run(fmt.Sprintf("queue=%d", queue), func(t *testing.T) {
 			topo := upT(t, link(queue))
 			bulk(t, topo.Client, topo.Server, time.Second)
-			n = topo.Stats().Up.QueueDrops
+			st := topo.Stats().Up
+			checkDrops(t, st, topo.Backend.Backend, false)
+			n = st.QueueDrops
 		})
 		return n
 	}
@@ -343,10 +401,7 @@ func TestReorder(t *testing.T) {
 }
 
 func TestCloseRemovesEverything(t *testing.T) {
-	sleep, err := exec.LookPath("sleep")
-	if err != nil {
-		t.Skip("needs sleep(1): ", err)
-	}
+	sleep := testenv.Tool(t, "sleep", "coreutils")
 	topo := upT(t, Symmetric(2*time.Millisecond, Direction{}))
 	cmd := exec.Command(sleep, "60")
 	if err := topo.Server.NS.Start(cmd); err != nil {

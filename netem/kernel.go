@@ -3,6 +3,7 @@ package netem
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"sync"
 
@@ -17,6 +18,7 @@ func (netemBackend) Name() string { return BackendNetem }
 
 type netemPath struct {
 	client, server *Host
+	link           Link
 	once           sync.Once
 }
 
@@ -61,17 +63,20 @@ func netemAttrs(d Direction, mtu int) (netlink.NetemQdiscAttrs, error) {
 }
 
 // netemLimit sizes netem's limit, which counts every packet it holds,
-// delayed ones too: the queue plus what rate × (delay + jitter) keeps in
-// flight, so that netem never drops by accident.
+// delayed ones too. Behind a rate it is the queue plus what the rate keeps
+// in flight over the delay (and jitter) in full-sized packets, so that a
+// bulk flow meets a drop-tail queue of the size asked for; smaller packets
+// in flight take room from it, which is the approximation of this backend.
+// With no rate there is no queue, and the limit is room for a 40 Gbit/s
+// veth over the whole delay, so that netem never drops by accident.
 func netemLimit(d Direction, mtu int) uint32 {
 	queue, _ := d.queueLimit()
 	if d.Rate == 0 {
-		// Unknown speed: room for a 40 Gbit/s veth over the whole delay.
 		inflight := 40e9 / 8 * (d.Delay + d.Jitter).Seconds() / float64(mtu)
 		return uint32(max(10000, 2*inflight))
 	}
-	inflight := float64(d.Rate) / 8 * (d.Delay + d.Jitter).Seconds() / 64 // worst case: small packets
-	return uint32(queue) + uint32(max(1000, inflight))
+	inflight := math.Ceil(float64(d.Rate) / 8 * (d.Delay + d.Jitter).Seconds() / float64(mtu))
+	return uint32(queue) + uint32(inflight)
 }
 
 func (netemBackend) connect(client, server *Host, l Link) (path, error) {
@@ -99,7 +104,7 @@ func (netemBackend) connect(client, server *Host, l Link) (path, error) {
 	if err := addQdisc(server.NS, down); err != nil {
 		return nil, err
 	}
-	return &netemPath{client: client, server: server}, nil
+	return &netemPath{client: client, server: server, link: l}, nil
 }
 
 // addVeth creates the pair from inside the client namespace with its peer
@@ -143,10 +148,15 @@ func addQdisc(ns *Namespace, q *netlink.Netem) error {
 func (p *netemPath) Close() error { return nil }
 
 func (p *netemPath) Stats() Stats {
-	return Stats{Up: qdiscStats(p.client.NS), Down: qdiscStats(p.server.NS)}
+	return Stats{Up: qdiscStats(p.client.NS, p.link.Up), Down: qdiscStats(p.server.NS, p.link.Down)}
 }
 
-func qdiscStats(ns *Namespace) DirStats {
+// qdiscStats reads the netem qdisc's counters of one direction. netem
+// counts a random loss and a full limit as one kind of drop, so drops are
+// split only where d makes it certain: with no loss configured every drop
+// is the queue's. Otherwise they are reported together (DropsMixed) rather
+// than guessed.
+func qdiscStats(ns *Namespace, d Direction) DirStats {
 	nl, err := ns.netlinkIn()
 	if err != nil {
 		return DirStats{}
@@ -163,10 +173,21 @@ func qdiscStats(ns *Namespace) DirStats {
 	for _, q := range qs {
 		if q.Type() == "netem" && q.Attrs().Statistics != nil {
 			s := q.Attrs().Statistics
-			return DirStats{Packets: uint64(s.Basic.Packets), Bytes: s.Basic.Bytes, QueueDrops: uint64(s.Queue.Drops)}
+			return splitDrops(DirStats{Packets: uint64(s.Basic.Packets), Bytes: s.Basic.Bytes}, uint64(s.Queue.Drops), d)
 		}
 	}
 	return DirStats{}
+}
+
+// splitDrops sets the drop counts of st from the qdisc's one drop counter.
+func splitDrops(st DirStats, drops uint64, d Direction) DirStats {
+	st.Drops = drops
+	if d.Loss == 0 {
+		st.QueueDrops = drops
+	} else {
+		st.DropsMixed = true
+	}
+	return st
 }
 
 // ProbeNetem reports whether this kernel can attach a netem qdisc, trying

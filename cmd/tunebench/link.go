@@ -282,8 +282,8 @@ func printStats(w io.Writer, s netem.Stats) {
 		name string
 		s    netem.DirStats
 	}{{"uplink", s.Up}, {"downlink", s.Down}} {
-		fmt.Fprintf(w, "tunebench: %s: %d packets, %d bytes; dropped %d by loss, %d by the queue\n",
-			d.name, d.s.Packets, d.s.Bytes, d.s.LossDrops, d.s.QueueDrops)
+		fmt.Fprintf(w, "tunebench: %s: %d packets, %d bytes; %s\n",
+			d.name, d.s.Packets, d.s.Bytes, d.s.DropString())
 	}
 }
 
