@@ -12,12 +12,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tunebench/tunebench/internal/testenv"
 )
 
 var screenshots = flag.String("screenshots", "", "keep the Chromium screenshots in this `dir`, to look at them")
 
-// chromium returns the headless browser, or skips the test: `make deps`
-// installs Debian's chromium, and CI runs it.
+// chromium returns the headless browser. `make deps` installs Debian's
+// chromium (Ubuntu's chromium-browser works too); without one the test
+// skips on a developer's machine and fails in CI.
 func chromium(t *testing.T) string {
 	t.Helper()
 	for _, name := range []string{"chromium", "chromium-browser"} {
@@ -25,7 +28,7 @@ func chromium(t *testing.T) string {
 			return p
 		}
 	}
-	t.Skip("chromium is not installed (make deps installs it: apt-get install chromium); skipping the screenshot test")
+	testenv.Missing(t, "chromium or chromium-browser in PATH for the screenshot test (make deps installs it: apt-get install chromium)")
 	return ""
 }
 

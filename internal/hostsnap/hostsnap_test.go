@@ -1,18 +1,17 @@
 package hostsnap
 
 import (
-	"os"
 	"testing"
 	"time"
+
+	"github.com/tunebench/tunebench/internal/testenv"
 )
 
 // TestTakeIsStable: two snapshots of an idle host are the same, and one
 // holds what every Linux host has, so that the before/after tests that use
 // it compare something.
 func TestTakeIsStable(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to read every /proc/sys/net value; CI runs as root")
-	}
+	testenv.Root(t) // to read every /proc/sys/net value
 	o := Options{Volatile: DefaultVolatile, SkipNamespace: func(string) bool { return true }}
 	a, err := Take(o)
 	if err != nil {
