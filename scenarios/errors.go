@@ -79,8 +79,14 @@ type errs struct {
 const maxErrors = 100
 
 func (c *errs) add(line int, path, format string, args ...any) {
+	c.addIn(c.file, line, path, format, args...)
+}
+
+// addIn records a problem in another file than the suite's, such as the
+// targets file that the suite names.
+func (c *errs) addIn(file string, line int, path, format string, args ...any) {
 	c.count++
-	e := Error{File: c.file, Line: line, Path: path, Msg: fmt.Sprintf(format, args...)}
+	e := Error{File: file, Line: line, Path: path, Msg: fmt.Sprintf(format, args...)}
 	if c.seen[e] || len(c.list) >= maxErrors {
 		return
 	}

@@ -76,6 +76,9 @@ func (s *Suite) expand(ix knobIndex) ([]Cell, *Error) {
 			vals[v] = true
 		}
 	}
+	if msg := s.loadProblem(); msg != "" {
+		return fail("load", "%s", msg)
+	}
 	for _, pr := range []struct {
 		key  string
 		list []map[string]string
@@ -299,4 +302,18 @@ func knobNames(matrix []Knob) []string {
 		names[i] = k.Name
 	}
 	return names
+}
+
+// loadProblem explains why the matrix's load knobs and the suite's load
+// disagree, or returns "": a cell has one load model.
+func (s *Suite) loadProblem() string {
+	_, rate := findKnob(s.Matrix, KnobRate)
+	_, conns := findKnob(s.Matrix, KnobConnections)
+	switch {
+	case rate && conns:
+		return "the matrix has both rate and connections, and a cell has one load model; keep one of them as a knob"
+	case (rate || conns) && (s.Load.Search != nil || s.Load.Burst != nil):
+		return fmt.Sprintf("the matrix knob rate or connections gives every cell its load, so load's %s would never run; remove one", s.Load.Model())
+	}
+	return ""
 }

@@ -85,6 +85,11 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte(base))
 	f.Add([]byte("suite: t\nlinks: [{name: a, rtt: 30ms, rate: 20mbit, up: {rate: 1mbit}, down: {loss: 0.5%}}]\nmatrix: {keepalive: [true]}\nload: {rate: 1, duration: 1s}\nonly: [{link: a}]\n"))
+	f.Add([]byte("suite: t\nlinks: [{name: a}]\nrequests:\n  - {name: l, path: \"/orders?items=2\", weight: 3, headers: {X-A: b}}\n  - {name: c, method: POST, path: /orders, body_orders: 2}\n  - {name: r, method: PUT, path: /x, body: \"@payload.json\"}\nmatrix: {codec: [json, protobuf]}\nload: {search: {p99: 100ms, max_rate: 5000, errors: 1%}, duration: 1s}\n"))
+	f.Add([]byte("suite: t\nlinks: [{name: a}]\ntargets: targets.txt\nmatrix: {rate: [100, 400, 1600]}\nload: {duration: 1s}\n"))
+	f.Add([]byte("suite: t\nlinks: [{name: a}]\nmatrix: {connections: [1, 8], keepalive: [on]}\nload: {think: 10ms, duration: 1s}\n"))
+	f.Add([]byte("suite: t\nlinks: [{name: a}]\nmatrix: {keepalive: [off]}\nload: {burst: {connections: 200, every: 2s}, duration: 4s}\n"))
+	f.Add([]byte("suite: t\nlinks: [{name: a}]\nmatrix: {keepalive: [on]}\nload: {connections: 8, think: 1ms, duration: 1s}\n"))
 	f.Add([]byte("a: &a [*a]\n"))
 	f.Add([]byte("x: &x {a: 1}\ny:\n  <<: *x\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -92,8 +97,17 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if _, err := s.Expand(); err != nil {
+		cells, err := s.Expand()
+		if err != nil {
 			t.Errorf("Parse accepted a suite that Expand refuses: %v", err)
+		}
+		if len(s.Requests) == 0 {
+			t.Errorf("Parse accepted a suite with no requests")
+		}
+		for _, c := range cells {
+			if l := s.CellLoad(c); !l.valid() {
+				t.Errorf("cell %s: load %+v has no single model", c.Name(), l)
+			}
 		}
 		for _, l := range s.Links {
 			_ = l.String()
@@ -153,4 +167,24 @@ func TestDocExamples(t *testing.T) {
 	if parsed < 3 {
 		t.Errorf("got %d examples in doc.go; want the suite, the link and the pruning examples", parsed)
 	}
+}
+
+// valid reports whether l has exactly one model, with its parameters in
+// range.
+func (l Load) valid() bool {
+	n := 0
+	for _, set := range []bool{l.Rate > 0, l.Connections > 0, l.Search != nil, l.Burst != nil} {
+		if set {
+			n++
+		}
+	}
+	switch {
+	case n != 1:
+		return false
+	case l.Search != nil:
+		return l.Search.Metric != "" && l.Search.Max > 0 && l.Search.MaxRate > 0
+	case l.Burst != nil:
+		return l.Burst.Connections > 0 && l.Burst.Every > 0
+	}
+	return l.Rate <= MaxRate && l.Connections <= MaxConnections
 }

@@ -3,7 +3,6 @@ package scenarios
 import (
 	"fmt"
 	"math"
-	"sort"
 	"strings"
 	"time"
 
@@ -42,47 +41,12 @@ type Gate struct {
 	Line int
 }
 
-// A metric kind decides how a gate's bounds are written.
-type metricKind int
-
-const (
-	kindNumber   metricKind = iota // a plain number
-	kindLatency                    // a Go duration, stored in nanoseconds
-	kindFraction                   // a fraction or a percentage
-)
-
-// gateMetrics maps every metric name a suite may write to the unit of the
-// results files and its kind. The short forms come first in the manual.
-var gateMetrics = map[string]struct {
-	unit string
-	kind metricKind
-}{
-	"mean": {"ns/op", kindLatency}, "p50": {"p50-ns", kindLatency}, "p90": {"p90-ns", kindLatency},
-	"p99": {"p99-ns", kindLatency}, "p999": {"p999-ns", kindLatency}, "p99co": {"p99co-ns", kindLatency},
-	"max": {"max-ns", kindLatency}, "rate": {"req/s", kindNumber}, "errors": {"errors", kindFraction},
-
-	"ns/op": {"ns/op", kindLatency}, "p50-ns": {"p50-ns", kindLatency}, "p90-ns": {"p90-ns", kindLatency},
-	"p99-ns": {"p99-ns", kindLatency}, "p999-ns": {"p999-ns", kindLatency}, "p99co-ns": {"p99co-ns", kindLatency},
-	"max-ns": {"max-ns", kindLatency}, "req/s": {"req/s", kindNumber},
-}
-
-// GateMetrics returns the short metric names a gate may use, each with the
-// unit of the results files it stands for.
-func GateMetrics() map[string]string {
-	m := make(map[string]string)
-	for name, g := range gateMetrics {
-		if !strings.ContainsAny(name, "-/") {
-			m[name] = g.unit
-		}
-	}
-	return m
-}
-
-// gateMetric looks a metric name up. A name with a '/' that is not known
-// is taken as a further unit of the results files, such as retrans/op.
+// gateMetric looks a metric name up (see metricTable). A name with a '/'
+// that is not known is taken as a further unit of the results files, such
+// as retrans/op.
 func gateMetric(name string) (unit string, kind metricKind, ok bool) {
-	if g, ok := gateMetrics[name]; ok {
-		return g.unit, g.kind, true
+	if m, ok := lookupMetric(name); ok {
+		return m.unit, m.kind, true
 	}
 	if strings.Contains(name, "/") && !strings.ContainsAny(name, " \t=") {
 		return name, kindNumber, true
@@ -147,7 +111,7 @@ func (p *parser) gate(n *yaml.Node, path string, s *Suite, linksOK, matrixOK boo
 	var kind metricKind
 	e, ok := fs["metric"]
 	if !ok {
-		p.add(n.Line, join(path, "metric"), "missing; name the metric to bound, one of %s", strings.Join(shortMetricNames(), ", "))
+		p.add(n.Line, join(path, "metric"), "missing; name the metric to bound, one of %s", strings.Join(shortMetricNames(-1), ", "))
 		return g, false
 	}
 	name, ok := p.scalar(e.v, join(path, "metric"), "a metric such as p99")
@@ -158,10 +122,10 @@ func (p *parser) gate(n *yaml.Node, path string, s *Suite, linksOK, matrixOK boo
 	unit, kind, known := gateMetric(g.Name)
 	if !known {
 		msg := "unknown metric; "
-		if sug := suggest(g.Name, shortMetricNames()); sug != "" {
+		if sug := suggest(g.Name, shortMetricNames(-1)); sug != "" {
 			msg += "did you mean " + sug + "? "
 		}
-		p.add(e.v.Line, join(path, "metric"), "%s%q is none of %s (or the units of a results file such as p99-ns, req/s, retrans/op)", msg, g.Name, strings.Join(shortMetricNames(), ", "))
+		p.add(e.v.Line, join(path, "metric"), "%s%q is none of %s (or the units of a results file such as p99-ns, req/s, retrans/op)", msg, g.Name, strings.Join(shortMetricNames(-1), ", "))
 		return g, false
 	}
 	g.Metric = unit
@@ -248,16 +212,6 @@ func (p *parser) where(v *yaml.Node, path string, s *Suite, linksOK, matrixOK bo
 		return nil
 	}
 	return p.knobMap(es, path, s, linksOK, matrixOK)
-}
-
-// shortMetricNames returns the short metric names, sorted.
-func shortMetricNames() []string {
-	var names []string
-	for name := range GateMetrics() {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	return names
 }
 
 // String writes the gate as a suite does: "p99 max 150ms where

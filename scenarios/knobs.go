@@ -46,15 +46,24 @@ func Knobs() []KnobInfo {
 		{Name: "cc", Values: []string{"cubic", "bbr", "reno"}, Doc: "congestion control of both hosts"},
 		{Name: "initcwnd", Min: 1, Max: 1000, Doc: "initial congestion window (segments) of both hosts' routes"},
 		{Name: "initrwnd", Min: 1, Max: 1000, Doc: "initial receive window (segments) advertised by both hosts' routes"},
-		{Name: "codec", Values: []string{"json", "protobuf"}, Doc: "encoding of the response body"},
+		{Name: "codec", Values: []string{"json", "protobuf"}, Doc: "encoding of the /orders bodies: the responses, and the requests that body_orders sends"},
 		{Name: "tls", Values: []string{"off", "full", "resume"}, Doc: "TLS 1.3: none, a full handshake per connection, or resumption with session tickets"},
 		{Name: "http", Values: []string{"1.1", "2"}, Doc: "HTTP version: 1.1, or 2 (over TLS, or h2c without it)"},
 		{Name: "nodelay", Values: []string{"on", "off"}, Doc: "TCP_NODELAY on both ends (off: Nagle's algorithm)"},
 		{Name: "max_requests", Min: 0, Max: 1000000, Doc: "requests the server answers on one connection before it closes it (Connection: close, or GOAWAY in HTTP/2); 0: no limit"},
 		{Name: "server_idle", Duration: true, Min: 1, Max: 3600000, Doc: "how long the server keeps an idle kept-alive connection open (its idle timeout)"},
 		{Name: "client_idle", Duration: true, Min: 1, Max: 3600000, Doc: "how long the load agent keeps an idle connection in its pool (its IdleConnTimeout)"},
+		{Name: KnobRate, Min: 1, Max: MaxRate, Doc: "open-loop load in requests per second, in place of load:'s model (the report draws latency against it)"},
+		{Name: KnobConnections, Min: 1, Max: MaxConnections, Doc: "closed-loop load over this many connections, in place of load:'s model"},
 	}
 }
+
+// The knobs that set a cell's load model (see Suite.CellLoad). They are
+// spelt as the load: keys and models they stand for.
+const (
+	KnobRate        = ModelRate
+	KnobConnections = ModelConnections
+)
 
 // Allowed describes the values the knob takes, for messages and the manual:
 // "on, off" or "an integer from 1 to 1000".

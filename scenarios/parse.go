@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
@@ -170,7 +169,7 @@ func lineAt(data []byte, i int) int {
 func (p *parser) suite(root *yaml.Node) *Suite {
 	s := &Suite{File: p.file}
 	fs, _ := p.fields(root, "", "a mapping of suite keys",
-		[]string{"suite", "description", "links", "server", "matrix", "only", "skip", "load", "gates", "sysctl"},
+		[]string{"suite", "description", "links", "server", "requests", "targets", "matrix", "only", "skip", "load", "gates", "sysctl"},
 		map[string]string{
 			"name":  "the suite's name goes under suite:",
 			"link":  "links are listed under links:",
@@ -201,13 +200,18 @@ func (p *parser) suite(root *yaml.Node) *Suite {
 	if e, ok := fs["server"]; ok {
 		p.server(e.v, &s.Server)
 	}
+	s.Requests = p.mix(fs, &s.Server)
 	if e, ok := fs["matrix"]; ok {
 		s.Matrix, matrixOK = p.matrix(e.v)
 	} else {
 		missing("matrix", "give the knobs to compare, e.g. matrix: {keepalive: [on, off]}")
 	}
 	if e, ok := fs["load"]; ok {
-		s.Load = p.load(e.v)
+		var keys []Knob
+		if m, ok := fs["matrix"]; ok {
+			keys = matrixKeys(m.v)
+		}
+		s.Load = p.load(e.v, keys)
 	} else {
 		missing("load", "give the load, e.g. load: {rate: 50, duration: 5s}")
 	}
@@ -230,6 +234,22 @@ func (p *parser) suite(root *yaml.Node) *Suite {
 		s.Sysctl = p.sysctls(e.v)
 	}
 	return s
+}
+
+// matrixKeys returns the knob names of a matrix node with their lines,
+// without values and without checking them (matrix does that).
+func matrixKeys(v *yaml.Node) []Knob {
+	v = resolve(v)
+	if v.Kind != yaml.MappingNode {
+		return nil
+	}
+	var keys []Knob
+	for i := 0; i+1 < len(v.Content); i += 2 {
+		if k := resolve(v.Content[i]); k.Kind == yaml.ScalarNode {
+			keys = append(keys, Knob{Name: k.Value, Line: k.Line})
+		}
+	}
+	return keys
 }
 
 // suiteName reads the suite's name, which becomes part of a Go benchmark
@@ -444,62 +464,6 @@ func (p *parser) knob(e entry, info KnobInfo) (Knob, bool) {
 		k.Values = append(k.Values, c)
 	}
 	return k, ok
-}
-
-// load reads the load section and fills in its defaults.
-func (p *parser) load(v *yaml.Node) Load {
-	l := Load{Count: DefaultCount, Timeout: DefaultTimeout}
-	fs, ok := p.fields(v, "load", "a mapping such as {rate: 50, duration: 5s}",
-		[]string{"rate", "duration", "warmup", "count", "timeout", "cell_timeout"},
-		map[string]string{"repetitions": "count gives the repetitions", "qps": "rate gives requests per second", "rps": "rate gives requests per second"})
-	if !ok {
-		return l
-	}
-	if e, ok := fs["rate"]; ok {
-		if s, ok := p.scalar(e.v, "load.rate", "requests per second such as 50"); ok {
-			f, isNum := parseDecimal(strings.TrimSpace(s))
-			switch {
-			case !isNum:
-				p.add(e.v.Line, "load.rate", "%q is not a number; give requests per second such as 50", s)
-			case f <= 0:
-				p.add(e.v.Line, "load.rate", "%s is not over 0; give requests per second such as 50", s)
-			case f > 100000:
-				p.add(e.v.Line, "load.rate", "%s is over 100000 requests per second; one load agent cannot keep an open-loop schedule that fast; give at most 100000", s)
-			default:
-				l.Rate = f
-			}
-		}
-	} else {
-		p.add(v.Line, "load.rate", "missing; give requests per second, e.g. rate: 50")
-	}
-	if e, ok := fs["duration"]; ok {
-		l.Duration, _ = p.duration(e.v, "load.duration", true, time.Hour, "give at most 1h and raise count instead")
-	} else {
-		p.add(v.Line, "load.duration", "missing; give the measured time per repetition, e.g. duration: 5s")
-	}
-	if e, ok := fs["warmup"]; ok {
-		l.Warmup, _ = p.duration(e.v, "load.warmup", false, time.Hour, "give at most 1h")
-	}
-	if e, ok := fs["count"]; ok {
-		if n, ok := p.integer(e.v, "load.count", 1, 1000, "the repetitions per cell from 1 to 1000 (6 or more for benchstat's confidence intervals)"); ok {
-			l.Count = int(n)
-		}
-	}
-	if e, ok := fs["timeout"]; ok {
-		if d, ok := p.duration(e.v, "load.timeout", true, time.Hour, "give at most 1h"); ok {
-			l.Timeout = d
-		}
-	}
-	l.CellTimeout = l.Warmup + l.Duration + CellTimeoutSlack
-	if e, ok := fs["cell_timeout"]; ok {
-		if d, ok := p.duration(e.v, "load.cell_timeout", true, 24*time.Hour, "give at most 24h"); ok {
-			if need := l.Warmup + l.Duration; d < need {
-				p.add(e.v.Line, "load.cell_timeout", "%s is shorter than warmup+duration (%s); give at least that, or leave cell_timeout out for %s", formatDuration(d), formatDuration(need), formatDuration(need+CellTimeoutSlack))
-			}
-			l.CellTimeout = d
-		}
-	}
-	return l
 }
 
 // knobMap reads the entries of a partial cell (an only: or skip: entry, a

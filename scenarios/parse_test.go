@@ -78,7 +78,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown direction key", edit(5, "  - name: wan\n    rtt: 40ms\n    up:\n      rtt: 3ms"), "t.yaml:8: links[1].up.rtt: unknown key; a direction takes delay"},
 		{"unknown server key", edit(0, "server: {endpoint: /x, host: a}"), "t.yaml:9: server.host: unknown key; known keys: endpoint, command, ready, port"},
 		{"unknown load key", edit(8, "load: {rate: 10, duration: 1s, rps: 5}"), "t.yaml:8: load.rps: unknown key; rate gives requests per second"},
-		{"unknown knob", edit(7, "  keepalive: [on, off]\n  zerocopy: [on, off]"), "t.yaml:8: matrix.zerocopy: unknown knob; known knobs: keepalive, tfo, cc, initcwnd, initrwnd, codec, tls, http, nodelay, max_requests, server_idle, client_idle"},
+		{"unknown knob", edit(7, "  keepalive: [on, off]\n  zerocopy: [on, off]"), "t.yaml:8: matrix.zerocopy: unknown knob; known knobs: keepalive, tfo, cc, initcwnd, initrwnd, codec, tls, http, nodelay, max_requests, server_idle, client_idle, rate, connections"},
 		{"misspelt knob", edit(7, "  keepalve: [on, off]"), "t.yaml:7: matrix.keepalve: unknown knob; did you mean keepalive? known knobs: keepalive"},
 		{"link as a knob", edit(7, "  keepalive: [on, off]\n  link: [lan]"), "t.yaml:8: matrix.link: link is not a knob"},
 
@@ -105,7 +105,7 @@ func TestParseErrors(t *testing.T) {
 		{"empty matrix", edit(7, "  {}"), "t.yaml:7: matrix: no knobs; give at least one, e.g. keepalive: [on, off]"},
 		{"empty knob", edit(7, "  keepalive: []"), "t.yaml:7: matrix.keepalive: no values; give at least one of on, off"},
 		{"no load", edit(8, ""), "t.yaml:1: load: missing; give the load"},
-		{"no load rate", edit(8, "load: {duration: 1s}"), "t.yaml:8: load.rate: missing; give requests per second"},
+		{"no load model", edit(8, "load: {duration: 1s}"), "t.yaml:8: load: no load model; give one of rate: 50 (open loop), connections: 8 (closed loop)"},
 		{"no load duration", edit(8, "load: {rate: 10}"), "t.yaml:8: load.duration: missing"},
 		{"no link name", edit(5, "  - {rtt: 40ms}"), "t.yaml:5: links[1].name: missing; name the link"},
 		{"empty direction", edit(5, "  - {name: wan, rtt: 40ms, down: {}}"), "t.yaml:5: links[1].down: empty; give the settings that differ"},

@@ -1,14 +1,11 @@
 package scenarios
 
 import (
-	"errors"
 	"fmt"
 	"regexp"
 	"strings"
 
 	"gopkg.in/yaml.v3"
-
-	"github.com/tunebench/tunebench/netem"
 )
 
 // Sysctls are set in both hosts of a cell, never in the host running
@@ -23,12 +20,13 @@ import (
 // A cell name cannot hold spaces, so a matrix value writes them as commas
 // ("4096,131072,6291456"); the runner writes spaces.
 //
-// Only network-namespace-scoped net.* sysctls are accepted: where the
-// parser can look (as root), it checks in a fresh scratch namespace that
-// the file exists and is writable there; the runner checks again before
-// writing. Global ones, such as net.core.netdev_max_backlog (absent from a
-// child namespace) or net.ipv4.tcp_allowed_congestion_control (read-only
-// there), are refused.
+// Only net.* sysctls are accepted here: the parser checks the key's shape
+// and nothing else, since parsing has no side effects (no scratch
+// namespace, no system call). Whether the key is scoped to a network
+// namespace is the runner's check, made before any cell is measured:
+// global ones, such as net.core.netdev_max_backlog (absent from a child
+// namespace) or net.ipv4.tcp_allowed_congestion_control (read-only there),
+// fail their cells with the reason.
 
 // SysctlKnobPrefix starts a matrix knob that varies one sysctl.
 const SysctlKnobPrefix = "sysctl."
@@ -58,18 +56,13 @@ func freeValue(name, v string) (string, error) {
 	return v, nil
 }
 
-// sysctlProblem says why key cannot be set per host, or "" when it can
-// (or when this process cannot look: then the runner checks). The look is
-// netem's: a fresh scratch namespace must have the key, writable.
+// sysctlProblem says why key is not a network sysctl's name, or "". It is
+// a pure check of the name's shape; the runner checks the namespace scope.
 func sysctlProblem(key string) string {
 	if !sysctlNameRE.MatchString(key) {
 		return fmt.Sprintf("%q is not a network sysctl; only net.* sysctls belong to a network namespace (e.g. net.core.somaxconn)", key)
 	}
-	err := netem.CheckSysctlScoped(key)
-	if err == nil || errors.Is(err, netem.ErrNoScratchNamespace) {
-		return ""
-	}
-	return strings.TrimPrefix(err.Error(), "netem: sysctl: ")
+	return ""
 }
 
 // sysctls reads the suite's sysctl: map.

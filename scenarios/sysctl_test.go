@@ -1,7 +1,6 @@
 package scenarios
 
 import (
-	"os"
 	"strings"
 	"testing"
 )
@@ -37,16 +36,10 @@ matrix:
 			t.Errorf("%s: got %v; want an error containing %q", tc.name, err, tc.want)
 		}
 	}
-	if os.Geteuid() != 0 {
-		t.Skip("the namespace-scope checks need root (a scratch namespace); the runner repeats them")
-	}
-	for _, tc := range []struct{ name, text, want string }{
-		{"global", "matrix: {sysctl.net.core.netdev_max_backlog: [1000]}\n", "s.yaml:4: matrix.sysctl.net.core.netdev_max_backlog: net.core.netdev_max_backlog is not scoped to a network namespace"},
-		{"read-only in a namespace", "matrix: {keepalive: [on]}\nsysctl: {net.ipv4.tcp_allowed_congestion_control: cubic}\n", "s.yaml:5: sysctl.net.ipv4.tcp_allowed_congestion_control: net.ipv4.tcp_allowed_congestion_control is read-only inside a network namespace"},
-	} {
-		_, err := Parse("s.yaml", []byte(base+tc.text))
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%s: got %v; want an error containing %q", tc.name, err, tc.want)
-		}
+	// The namespace scope is the runner's check (runner/kernel.go), made
+	// before a cell is measured: the parser has no side effects, so a
+	// global net.* key parses.
+	if _, err := Parse("s.yaml", []byte(base+"matrix: {sysctl.net.core.netdev_max_backlog: [1000]}\n")); err != nil {
+		t.Errorf("a global net.* sysctl: got %v; want it to parse (the runner refuses it)", err)
 	}
 }
