@@ -6,6 +6,7 @@
 // # Routes
 //
 //	GET /orders?items=N  N generated orders as JSON or Protobuf (0 ≤ N ≤ 10000, default 20)
+//	POST /orders         an OrderList body, JSON or Protobuf by Content-Type: 201 Created
 //	GET /bytes/N         exactly N bytes, application/octet-stream (N ≤ 64 MiB)
 //	GET /healthz         200 "ok"
 //
@@ -30,6 +31,20 @@
 // Config.Codec, which `tunebench serve` takes from --codec or from
 // TUNEBENCH_CODEC, the variable the runner sets for a cell with a codec
 // knob.
+//
+// # Creating orders
+//
+// POST /orders decodes its body into the orders model by its Content-Type
+// (the media types above; EncodeOrders makes such a body, as a suite's
+// body_orders does), checks that count, when given, matches the orders and
+// that each has an id, and answers 201 Created with an OrderList that
+// counts the orders and holds none, in the codec that ?codec= or Accept
+// asks for, else in the body's own. Server-Timing carries decode;dur=<ms>,
+// the decoding alone, and encode;dur=<ms>, the reply's. A Content-Type
+// that names no codec gets 415 Unsupported Media Type; a body that does not
+// decode, 400 with the reason; a body over MaxOrdersBody (8 MiB, which
+// holds 10000 orders as JSON), 413. Other routes read at most 64 KiB of a
+// body.
 //
 // # Running
 //

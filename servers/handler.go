@@ -11,7 +11,8 @@ import (
 const (
 	// MaxBytes is the largest N that GET /bytes/N serves: 64 MiB.
 	MaxBytes = 64 << 20
-	// maxRequestBody caps what a request body may send; no route reads one.
+	// maxRequestBody caps what a request body may send to a route that
+	// reads none; POST /orders reads up to MaxOrdersBody.
 	maxRequestBody = 64 << 10
 	// bytesChunk is the size of the pattern that /bytes/N writes repeatedly.
 	bytesChunk = 32 << 10
@@ -20,12 +21,13 @@ const (
 // Handler returns the reference API's routes:
 //
 //	GET /orders?items=N  N generated orders as JSON or Protobuf (N from 0 to MaxItems, default DefaultItems; see CodecHandler)
+//	POST /orders         decodes an OrderList body (JSON or Protobuf, by Content-Type) and answers 201 (see serveCreate)
 //	GET /bytes/N         exactly N bytes of application/octet-stream (N up to MaxBytes)
 //	GET /split/N         N bytes (up to MaxSplit) sent as two writes: header, then body
 //	GET /healthz         200 "ok"
 //
 // HEAD is answered like GET without a body. Other methods on these paths get
-// 405, other paths 404, and a bad N 400 with a message. Each response carries
+// 405, other paths 404, and a bad N or body 400 with a message. Each response carries
 // "Server-Timing: app;dur=<ms>", the time the handler spent before the first
 // byte of the response, so that a load agent can show how little of a
 // latency is the server's own. Each call returns a handler with its own cache
@@ -42,6 +44,7 @@ func CodecHandler(def Codec) http.Handler {
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /orders", a.serveOrders)
+	mux.HandleFunc("POST /orders", a.serveCreate)
 	mux.HandleFunc("GET /bytes/{n}", a.serveBytes)
 	mux.HandleFunc("GET /split/{n}", a.serveSplit)
 	mux.HandleFunc("GET /healthz", serveHealth)
@@ -124,11 +127,16 @@ func pattern(n int) []byte {
 	return b
 }
 
-// capBody limits request bodies to maxRequestBody; without it the server would
-// read up to its own larger limit from a client that sends a body with a GET.
+// capBody limits request bodies to maxRequestBody, and POST /orders's to
+// MaxOrdersBody; without it the server would read up to its own larger
+// limit from a client that sends a body with a GET.
 func capBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, maxRequestBody)
+		limit := int64(maxRequestBody)
+		if r.Method == http.MethodPost && r.URL.Path == "/orders" {
+			limit = MaxOrdersBody
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
 	})
 }

@@ -67,7 +67,8 @@ func TestRoutes(t *testing.T) {
 		{"unknown path", "GET", "/nope", 404, "text/plain", -1, "not found"},
 		{"orders subpath", "GET", "/orders/1", 404, "text/plain", -1, "not found"},
 		{"bytes without n", "GET", "/bytes/", 404, "text/plain", -1, "not found"},
-		{"post orders", "POST", "/orders", 405, "text/plain", -1, "Method Not Allowed"},
+		{"post orders without a body", "POST", "/orders", 415, "text/plain", -1, "Content-Type none: send the orders as application/json"},
+		{"put orders", "PUT", "/orders", 405, "text/plain", -1, "Method Not Allowed"},
 		{"put bytes", "PUT", "/bytes/1", 405, "text/plain", -1, "Method Not Allowed"},
 		{"delete healthz", "DELETE", "/healthz", 405, "text/plain", -1, "Method Not Allowed"},
 	}
