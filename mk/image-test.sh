@@ -32,7 +32,7 @@ if ((${#missing[@]})); then
 	command -v apt-get >/dev/null 2>&1 || fail "${missing[*]} missing and no apt-get to install them: install Docker and docker-compose"
 	say "installing ${missing[*]}"
 	apt-get -o DPkg::Lock::Timeout=300 update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1 apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 command -v docker >/dev/null 2>&1 || fail "no docker client in PATH (apt-get install docker.io)"
 
