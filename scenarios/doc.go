@@ -34,10 +34,13 @@
 //	description  optional. One line for reports.
 //	links        required. The network paths, a list of at least one link.
 //	server       optional. The server to measure.
+//	requests     optional. The request mix to send (see Requests).
+//	targets      optional. The mix from a vegeta targets file (see Requests).
 //	matrix       required. The knobs to compare and their values.
 //	only, skip   optional. Prune the matrix (see Pruning).
-//	load         required. The load of one repetition.
+//	load         required. The load of one repetition (see Load).
 //	gates        optional. Objectives the results must meet (see Gates).
+//	sysctl       optional. Namespace-scoped sysctls of every cell.
 //
 // Unknown keys are errors at every level, so that a misspelt setting is
 // never silently ignored.
@@ -95,6 +98,8 @@
 //
 //	endpoint  the request path and query, starting with /; default
 //	          /orders?items=20, the reference server's order listing.
+//	          It is the one-request shorthand: every cell sends GET
+//	          endpoint. Not with requests: or targets:.
 //	command   starts your own server instead of the reference one, in the
 //	          server host: a command line run under /bin/sh -c
 //	          ("./myapi --listen {addr}"), or a list run without a shell,
@@ -105,6 +110,73 @@
 //	          2xx once it can take load. Without it the runner waits for a
 //	          TCP socket to listen in the server host.
 //	port      the server's TCP port; 0 (the default) lets the runner choose.
+//
+// # Requests
+//
+// A suite may list the requests it sends instead of server.endpoint:
+//
+//	suite: shop
+//	links: [{name: lan, rtt: 2ms}]
+//	requests:
+//	  - {name: list, path: "/orders?items=20", weight: 3}
+//	  - {name: create, method: POST, path: /orders, body_orders: 2}
+//	  - {name: note, method: PUT, path: /notes/1, body: "hello", headers: {Content-Type: text/plain}}
+//	matrix:
+//	  codec: [json, protobuf]
+//	load: {rate: 50, duration: 5s}
+//
+// Each request takes:
+//
+//	name         required. a-z, 0-9, _ and -, up to 32, starting with a
+//	             letter or digit; unique in the suite. With more than one
+//	             request, each writes its own result line per repetition,
+//	             its name the last key: BenchmarkShop/link=lan/codec=json/req=create.
+//	method       the HTTP method, upper case; default GET.
+//	path         required. The path and query, starting with /; the
+//	             runner puts the server's scheme and address before it.
+//	headers      a mapping of header to value, sent as given. Host,
+//	             Content-Length, Transfer-Encoding and Connection are the
+//	             agent's own and refused. A Content-Type here wins over
+//	             body_orders' own.
+//	weight       the request's share of the schedule, 1 to 1000000;
+//	             default 1. Requests are picked in these proportions,
+//	             deterministically from the run's seed: list above is sent
+//	             three times as often as create.
+//	body         the body: text, or "@file" to read a file relative to the
+//	             suite's directory, as curl's -d @file does (at most 8 MiB).
+//	body_orders  N reference orders, 1 to 10000, encoded with the cell's
+//	             codec (json without a codec knob) and sent with its
+//	             Content-Type: what the reference server's POST /orders
+//	             decodes (201 Created, decode;dur= in Server-Timing).
+//
+// body and body_orders exclude each other, and neither is allowed on GET
+// or HEAD. A mix lists at most 100 requests. Unknown keys, a missing body
+// file, a weight of 0 and a name given twice are errors with file:line.
+// A body from a file:
+//
+//	requests:
+//	  - {name: raw, method: PUT, path: /x, body: "@payload.json", headers: {Content-Type: application/json}}
+//
+// targets names a file in vegeta's HTTP targets format instead, read with
+// vegeta's own targeter:
+//
+//	targets: targets.txt
+//
+// where targets.txt holds, for example,
+//
+//	GET http://localhost/orders?items=20
+//
+//	POST http://localhost/orders
+//	Content-Type: application/json
+//	@create.json
+//
+// Every request goes to the server under test, so a URL's scheme and host
+// are dropped and only its path and query count. A body file (@file) is
+// relative to the targets file. Each target has weight 1 and is named
+// after its method and the first two segments of its path (get-orders,
+// post-v1-orders; get-root for /), with -2, -3 for a name used again, in
+// file order. A problem in the file is reported as targets.txt:LINE.
+// requests:, targets: and server.endpoint exclude one another.
 //
 // # Your own server
 //
@@ -176,6 +248,25 @@
 //	           connection in its pool (Go's IdleConnTimeout). Default: for
 //	           ever. Durations are written as Go prints them (1m30s), in
 //	           cell names too.
+//	rate       an integer, 1 to 100000: the cell's load is open loop at
+//	           this many requests per second, in place of load's model.
+//	connections  an integer, 1 to 10000: the cell's load is a closed loop
+//	           over this many connections (load's think applies).
+//
+// With rate or connections in the matrix, load gives no model of its own
+// (duration, warmup, count and the rest still apply), and a matrix has at
+// most one of the two. A matrix of rates draws the hockey stick: the
+// report shows latency against rate for each value of the other knobs,
+// with the suite's latency gates as lines.
+//
+//	suite: knee
+//	links: [{name: lan, rtt: 2ms}]
+//	matrix:
+//	  rate: [100, 400, 1600, 6400]
+//	  codec: [json, protobuf]
+//	load: {duration: 5s, warmup: 1s}
+//	gates:
+//	  - {metric: p99, max: 50ms}
 //
 // tls, http, max_requests and server_idle reach a server of one's own as
 // TUNEBENCH_TLS, TUNEBENCH_HTTP, TUNEBENCH_MAX_REQUESTS and
@@ -253,11 +344,13 @@
 //
 //	sysctl: {net.core.somaxconn: 4096, net.ipv4.tcp_rmem: "4096 131072 6291456"}
 //
-// Only net.* sysctls that a network namespace has its own copy of are
-// accepted: one that a fresh namespace lacks (net.core.netdev_max_backlog)
-// or shows read-only (net.ipv4.tcp_allowed_congestion_control) is refused
-// at parse time with file:line when the parser runs as root, and by the
-// runner otherwise. The host's own sysctls are never written.
+// Only net.* sysctls that a network namespace has its own copy of can be
+// set. The parser checks the name's shape (net.*) with file:line; it makes
+// no system call, so whether a fresh namespace has the key, writable, is
+// the runner's check, before a cell is measured: one that a fresh
+// namespace lacks (net.core.netdev_max_backlog) or shows read-only
+// (net.ipv4.tcp_allowed_congestion_control) fails the cell with the
+// reason. The host's own sysctls are never written.
 //
 // Knobs returns this table; a knob joins it when the runner can apply it.
 //
@@ -278,13 +371,22 @@
 //
 // # Load
 //
-// The load is open-loop: requests are sent at a fixed rate whether or not
-// earlier ones have been answered, so that a slow server shows up as
-// latency, not as a lower rate.
+// load gives one load model and the timing of a repetition:
 //
-//	rate          required. Requests per second, over 0 and at most 100000.
-//	duration      required. The measured time of a repetition, over 0 and
-//	              at most 1h.
+//	rate          open loop: requests per second, over 0 and at most
+//	              100000, sent on schedule whether or not earlier ones
+//	              have been answered, so that a slow server shows up as
+//	              latency, not as a lower rate. req/s is the rate sent.
+//	connections   closed loop: this many connections, 1 to 10000, each
+//	              sending its next request when the previous one ends (wrk's
+//	              model). Its primary figure is throughput: req/s is the
+//	              completions per second of the measured window.
+//	think         with connections: a pause between a response and the
+//	              next request on its connection, up to 1m; default 0.
+//	search        capacity search: {p99: 100ms, max_rate: 5000}, see below.
+//	burst         {connections: 200, every: 2s}, see below.
+//	duration      required. The measured time of a repetition (of each
+//	              probe, with search), over 0 and at most 1h.
 //	warmup        unmeasured load before it; default 0.
 //	count         repetitions of every cell, 1 to 1000; default 6, the
 //	              fewest for which benchstat gives a confidence interval.
@@ -292,6 +394,36 @@
 //	cell_timeout  bound on one repetition, setup and teardown included;
 //	              default warmup + duration + 30s; at least warmup +
 //	              duration.
+//
+// Exactly one of rate, connections, search and burst is given, unless the
+// matrix has a rate or connections knob, which gives every cell its model
+// (see Matrix). Closed loop, 8 connections with a 10 ms pause:
+//
+//	load: {connections: 8, think: 10ms, duration: 5s, warmup: 1s}
+//
+// search finds, for each cell, the highest constant rate whose measured
+// window meets an objective: it brackets, then bisects, each probe a full
+// warmup + duration, and reports its probes in the progress output. Each
+// repetition writes the rate found with the unit slo-req/s (better=higher),
+// so benchstat compares capacity across knobs.
+//
+//	load:
+//	  search: {p99: 100ms, max_rate: 5000, errors: 1%}
+//	  duration: 3s
+//	  warmup: 1s
+//
+// Its keys: one latency objective, the metric as gates name it (p50, p90,
+// p99, p999, p99co, mean, max) mapped to the largest allowed value;
+// max_rate, required, the highest rate tried (at most 100000); errors,
+// optional, the largest fraction of failed requests a passing probe may
+// have (0.01 or 1%; default 0, none).
+//
+// burst starts, at every interval, N requests at the same instant, each on
+// a new connection, their latency counted from the burst's instant: what
+// listen backlogs, SYN queues and accept loops are about. every is at most
+// the duration, so that a burst falls in the measured window.
+//
+//	load: {burst: {connections: 200, every: 2s}, duration: 10s}
 //
 // # Errors
 //
@@ -314,6 +446,7 @@
 //
 // metric is one of p50, p90, p99, p999, p99co, mean, max (durations),
 // rate (requests per second) or errors (a fraction: 0.005 or 0.5%), or a
-// unit as results files write it (p99-ns, req/s). A metric, key or value
-// that matches nothing is an error, never a silent pass.
+// unit as results files write it (p99-ns, req/s, and slo-req/s, the
+// capacity a search found: {metric: slo-req/s, min: 400}). A metric, key
+// or value that matches nothing is an error, never a silent pass.
 package scenarios

@@ -135,6 +135,11 @@ func TestDocExamples(t *testing.T) {
 			cur = nil
 		}
 	}
+	// The examples' body files, next to the "suite".
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "payload.json"), []byte(`{"a":1}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	parsed := 0
 	for _, b := range blocks {
 		var data string
@@ -145,11 +150,15 @@ func TestDocExamples(t *testing.T) {
 			data = "suite: t\n" + b + "matrix: {keepalive: [on, off]}\nload: {rate: 1, duration: 1s}\n"
 		case strings.HasPrefix(b, "only:"):
 			data = blocks[0] + b
+		case strings.HasPrefix(b, "requests:"):
+			data = "suite: t\nlinks: [{name: lan}]\n" + b + "matrix: {keepalive: [on]}\nload: {rate: 1, duration: 1s}\n"
+		case strings.HasPrefix(b, "load:"):
+			data = "suite: t\nlinks: [{name: lan}]\nmatrix: {keepalive: [on]}\n" + b
 		default:
 			continue
 		}
 		parsed++
-		s, err := Parse("doc.go", []byte(data))
+		s, err := Parse(filepath.Join(dir, "doc.go"), []byte(data))
 		if err != nil {
 			t.Errorf("example\n%s\ngot error %v; want none", b, err)
 			continue
@@ -164,8 +173,8 @@ func TestDocExamples(t *testing.T) {
 			}
 		}
 	}
-	if parsed < 3 {
-		t.Errorf("got %d examples in doc.go; want the suite, the link and the pruning examples", parsed)
+	if parsed < 9 {
+		t.Errorf("got %d examples in doc.go; want the suite, link, pruning, requests, matrix and load examples", parsed)
 	}
 }
 
