@@ -98,7 +98,7 @@ func (vethBackend) connect(client, server *Host, l Link) (path, error) {
 	}
 	for _, h := range []*Host{client, server} {
 		if err := h.configure(l.PathMTU()); err != nil {
-			return nil, err
+			return nil, inStep(StepAddress, err)
 		}
 	}
 	return &netemPath{client: client, server: server}, nil

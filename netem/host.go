@@ -45,7 +45,7 @@ func (n *Namespace) netlinkIn() (*netlink.Handle, error) {
 	}
 	h, err := netlink.NewHandleAt(n.h, unix.NETLINK_ROUTE)
 	if err != nil {
-		return nil, fmt.Errorf("netem: netlink in %s: %w", n.Name, err)
+		return nil, inStep(StepNetlink, fmt.Errorf("netem: netlink in %s: %w", n.Name, err))
 	}
 	return h, nil
 }

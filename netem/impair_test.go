@@ -319,6 +319,7 @@ func TestSmallQueueDrops(t *testing.T) {
 
 func TestJumboMTU(t *testing.T) {
 	topo := upT(t, Link{MTU: 9000})
+	warmNeighbours(t, topo)
 	before := topo.Stats().Up.Packets
 	seq, sizes := sendSeq(t, topo, sendOpts{n: 1, size: 8000, df: true})
 	if len(seq) != 1 || sizes[0] != 8000 {
@@ -354,6 +355,16 @@ func TestJumboMTU(t *testing.T) {
 	}
 }
 
+// warmNeighbours sends one datagram across, so that packet counts that
+// follow count no ARP: the kernel backend's veth is Ethernet, and its
+// qdisc counts the ARP exchange that the TUN emulator (IP only) never sees.
+func warmNeighbours(t testing.TB, topo *Topology) {
+	t.Helper()
+	if seq, _ := sendSeq(t, topo, sendOpts{n: 1, size: 64}); len(seq) != 1 {
+		t.Fatalf("a first datagram did not cross the link")
+	}
+}
+
 func TestStandardMTUFragments(t *testing.T) {
 	topo := upT(t, Link{})
 	// With DF the kernel refuses: the path is 1500.
@@ -368,6 +379,7 @@ func TestStandardMTUFragments(t *testing.T) {
 			t.Errorf("8000-byte datagram with DF over a 1500 MTU: got %v; want EMSGSIZE", err)
 		}
 	}()
+	warmNeighbours(t, topo)
 	before := topo.Stats().Up.Packets
 	seq, sizes := sendSeq(t, topo, sendOpts{n: 1, size: 8000})
 	if len(seq) != 1 || sizes[0] != 8000 {
@@ -389,8 +401,17 @@ func TestReorder(t *testing.T) {
 				t.Fatalf("%d of %d datagrams arrived on a lossless link; want all", len(seq), n)
 			}
 			inv := outOfOrder(seq)
-			if !reorder && inv != 0 {
-				t.Errorf("%d of %d datagrams arrived after a later one; want 0 without Reorder", inv, n)
+			// The TUN emulator keeps order exactly. The kernel's netem does
+			// too, but the veth behind it hands packets to the receiving
+			// CPU's backlog, so two released on different CPUs may swap:
+			// rarely (1 in 300 seen under qemu); a jitter that reorders
+			// swaps most of them.
+			allowed := 0
+			if topo.Backend.Backend == BackendNetem {
+				allowed = n / 100
+			}
+			if !reorder && inv > allowed {
+				t.Errorf("%d of %d datagrams arrived after a later one; want at most %d without Reorder", inv, n, allowed)
 			}
 			// ±10ms of jitter on datagrams 1ms apart swaps most neighbours.
 			if reorder && inv < n/10 {

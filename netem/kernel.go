@@ -50,14 +50,16 @@ func netemAttrs(d Direction, mtu int) (netlink.NetemQdiscAttrs, error) {
 		Latency: uint32(d.Delay.Microseconds()),
 		Jitter:  uint32(d.Jitter.Microseconds()),
 		Loss:    float32(d.Loss * 100),
-		Rate64:  d.Rate,
-		Limit:   netemLimit(d, mtu),
+		// netem's rate is in bytes per second (iproute2's "rate 20mbit"
+		// sends 2500000); Direction.Rate is in bits.
+		Rate64: d.Rate / 8,
+		Limit:  netemLimit(d, mtu),
 	}
 	if d.Jitter > 0 && !d.Reorder && d.Rate == 0 {
 		// netem reorders jittered packets unless a rate makes it queue them
-		// behind each other; a rate far above any veth's speed keeps order
-		// without limiting.
-		attrs.Rate64 = 400e9
+		// behind each other; a rate far above any veth's speed (400 Gbit/s,
+		// in bytes) keeps order without limiting.
+		attrs.Rate64 = 400e9 / 8
 	}
 	return attrs, nil
 }
@@ -94,7 +96,7 @@ func (netemBackend) connect(client, server *Host, l Link) (path, error) {
 	}
 	for _, h := range []*Host{client, server} {
 		if err := h.configure(mtu); err != nil {
-			return nil, err
+			return nil, inStep(StepAddress, err)
 		}
 	}
 	// The client's egress is the uplink, the server's the downlink.
@@ -121,7 +123,7 @@ func addVeth(client, server *Namespace) error {
 		PeerNamespace: netlink.NsFd(int(server.handle())),
 	}
 	if err := nl.LinkAdd(veth); err != nil {
-		return fmt.Errorf("netem: veth pair %s↔%s: %w", client.Name, server.Name, err)
+		return inStep(StepLink, fmt.Errorf("netem: veth pair %s↔%s: %w; the kernel may lack veth (modprobe veth)", client.Name, server.Name, err))
 	}
 	return nil
 }
@@ -134,11 +136,11 @@ func addQdisc(ns *Namespace, q *netlink.Netem) error {
 	defer nl.Close()
 	link, err := nl.LinkByName(ifName)
 	if err != nil {
-		return fmt.Errorf("netem: %s: %w", ns.Name, err)
+		return inStep(StepQdisc, fmt.Errorf("netem: %s: %w", ns.Name, err))
 	}
 	q.LinkIndex = link.Attrs().Index
 	if err := nl.QdiscReplace(q); err != nil {
-		return fmt.Errorf("netem: %s: netem qdisc: %w; this kernel may lack sch_netem, use --backend tun", ns.Name, err)
+		return inStep(StepQdisc, fmt.Errorf("netem: %s: netem qdisc: %w; this kernel may lack sch_netem, use --backend tun", ns.Name, err))
 	}
 	return nil
 }

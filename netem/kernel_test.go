@@ -18,22 +18,22 @@ func TestNetemQdisc(t *testing.T) {
 		d                       Direction
 		latency, jitter, minLim uint32
 		maxLim                  uint32 // 0: no bound
-		rate                    uint64
+		rate                    uint64 // bytes/s, as netem takes it
 		loss                    float32
 		wantErr                 string
 	}{
 		{name: "delay only", d: Direction{Delay: 20 * time.Millisecond}, latency: 20000, minLim: 10000},
 		{name: "loss", d: Direction{Delay: time.Millisecond, Loss: 0.01}, latency: 1000, loss: 1, minLim: 10000},
 		{name: "jitter keeps order with a huge rate", d: Direction{Delay: 20 * time.Millisecond, Jitter: 2 * time.Millisecond},
-			latency: 20000, jitter: 2000, rate: 400e9, minLim: 10000},
+			latency: 20000, jitter: 2000, rate: 400e9 / 8, minLim: 10000},
 		{name: "jitter may reorder", d: Direction{Delay: 20 * time.Millisecond, Jitter: 2 * time.Millisecond, Reorder: true},
 			latency: 20000, jitter: 2000, minLim: 10000},
 		// 100 Mbit/s × 50 ms = 625 KB in flight = 417 packets of 1500 B,
 		// plus the queue of 100: a bulk flow meets a queue of 100.
 		{name: "rate sizes the limit", d: Direction{Delay: 50 * time.Millisecond, Rate: 100e6, QueuePackets: 100},
-			latency: 50000, rate: 100e6, minLim: 100 + 417, maxLim: 100 + 417},
+			latency: 50000, rate: 100e6 / 8, minLim: 100 + 417, maxLim: 100 + 417},
 		{name: "default queue behind a rate", d: Direction{Delay: 5 * time.Millisecond, Rate: 10e6},
-			latency: 5000, rate: 10e6, minLim: DefaultQueue + 5, maxLim: DefaultQueue + 5},
+			latency: 5000, rate: 10e6 / 8, minLim: DefaultQueue + 5, maxLim: DefaultQueue + 5},
 		{name: "normal jitter", d: Direction{Delay: 20 * time.Millisecond, Jitter: time.Millisecond, Distribution: Normal}, wantErr: "normal jitter"},
 		{name: "gemodel", d: Direction{GE: GilbertElliott{Enable: true, P: .01, R: .3, OneH: 1}}, wantErr: "gemodel"},
 		{name: "byte queue", d: Direction{Rate: 1e6, QueueBytes: 64000}, wantErr: "queue in bytes"},

@@ -43,6 +43,12 @@ func (n *Namespace) TCPSockets(port uint16) ([]TCPSocket, error) {
 		out, err = dumpTCP(port)
 		return err
 	})
+	if errors.Is(err, unix.ENOENT) {
+		// The netlink family is there, its TCP handler is not: inet_diag
+		// and tcp_diag are modules on most distributions, loaded on demand
+		// where the kernel can load modules.
+		return nil, fmt.Errorf("netem: sock_diag in %s: %w: the kernel has no TCP socket diagnostics; load tcp_diag (modprobe tcp_diag)", n.Name, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("netem: sock_diag in %s: %w", n.Name, err)
 	}

@@ -82,13 +82,13 @@ func Up(ctx context.Context, cfg Config) (t *Topology, err error) {
 	cname, sname := NamespaceNames(name)
 	cns, undo, err := createNamespace(cname)
 	if err != nil {
-		return t, err
+		return t, inStep(StepNamespace, err)
 	}
 	t.push(undo)
 	t.Client = &Host{NS: cns, Addr: ClientAddr}
 	sns, undo, err := createNamespace(sname)
 	if err != nil {
-		return t, err
+		return t, inStep(StepNamespace, err)
 	}
 	t.push(undo)
 	t.Server = &Host{NS: sns, Addr: ServerAddr}

@@ -44,12 +44,12 @@ func (tunBackend) connect(client, server *Host, l Link) (path, error) {
 	}
 	if err != nil {
 		p.closeDevices()
-		return nil, err
+		return nil, inStep(StepEmulator, err)
 	}
 	for _, h := range []*Host{client, server} {
 		if err := h.configure(mtu); err != nil {
 			p.closeDevices()
-			return nil, err
+			return nil, inStep(StepAddress, err)
 		}
 	}
 	p.up.start()
@@ -81,12 +81,12 @@ func openTUN(ns *Namespace) (tun.Device, error) {
 		if fd >= 0 {
 			unix.Close(fd)
 		}
-		return nil, fmt.Errorf("netem: %s: %w", ns.Name, err)
+		return nil, inStep(StepLink, fmt.Errorf("netem: %s: %w", ns.Name, err))
 	}
 	dev, _, err := tun.CreateUnmonitoredTUNFromFD(fd)
 	if err != nil {
 		unix.Close(fd)
-		return nil, fmt.Errorf("netem: %s: TUN offloads: %w", ns.Name, err)
+		return nil, inStep(StepLink, fmt.Errorf("netem: %s: TUN offloads: %w", ns.Name, err))
 	}
 	return dev, nil
 }
