@@ -7,19 +7,18 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 
 	"github.com/tunebench/tunebench/netem"
 )
 
-// version is set by the Makefile from git describe.
-var version = "dev"
-
 const usage = `tunebench measures what a TCP/API tuning buys on an emulated network path.
 
 Usage:
   tunebench run SUITE.yaml [-o results.txt | --resume results.txt] [--count N] [--backend auto|tun|netem] [--only k=v,...]
-                [--seed N] [--quiet] [--gate]
+                [--seed N] [--quiet] [--json] [--gate] [--max-failures N]
   tunebench validate SUITE.yaml         check a suite and list its cells
   tunebench compare [-col /knob] [-filter Q] [-format text|csv|json|markdown] [label=]FILE...
   tunebench gate --baseline base.txt --current new.txt --metric p99-ns [--max-regression 10%]
@@ -33,47 +32,58 @@ Usage:
   tunebench clean                       remove what killed runs left
   tunebench serve --addr IP:PORT        the reference server (the runner starts it)
   tunebench load                        the load agent (the runner starts it)
-  tunebench version
+  tunebench version                     also --version
+  tunebench help [COMMAND]              also COMMAND -h or --help
 
-Run 'tunebench COMMAND -h' for a command's flags.
+A file argument of - reads standard input (a suite, a results file), and
+-o - writes standard output where a stream makes sense. Exit status: 0 ok,
+1 could not run, 2 bad input, 3 repetitions failed (results written),
+99 a gate failed; link run and link exec pass the client's status through
+and use 125-127 for their own failures (docs/cli.md has the table).
+
+Run 'tunebench help COMMAND' for a command's arguments, flags and an example.
 `
 
-// usageError is bad input on the command line: exit status 2.
-type usageError struct{ msg string }
-
-func (e usageError) Error() string { return e.msg }
-
-func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
-
-// exitStatus passes a child's exit status through (link run, link exec).
-type exitStatus int
-
-func (e exitStatus) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
-
-func exitCode(err error) int {
-	var st exitStatus
-	var ue usageError
-	var gf gateFailed
-	switch {
-	case errors.As(err, &st):
-		return int(st)
-	case errors.As(err, &ue):
-		return 2
-	case errors.As(err, &gf):
-		return 1
+// run is the whole CLI; main only reports its error. A command given -h
+// or --help prints its usage on stdout and returns nil.
+func run(stdout, stderr io.Writer, args []string) error {
+	err := dispatch(stdout, stderr, args)
+	var h helpRequested
+	if errors.As(err, &h) {
+		return printHelp(stdout, h.name, h.fs)
 	}
-	return 1
+	return err
 }
 
-// run is the whole CLI; main only reports its error.
-func run(stdout, stderr io.Writer, args []string) error {
+func dispatch(stdout, stderr io.Writer, args []string) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return usagef("no command given")
 	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "version", "--version", "-version":
+		if len(rest) > 0 && isHelp(rest[0]) {
+			return helpRequested{name: "version"}
+		}
+		fmt.Fprintln(stdout, "tunebench", buildVersion())
+		return nil
+	case "help", "-h", "--help", "-help":
+		if cmd == "help" && len(rest) > 0 && isHelp(rest[0]) {
+			return helpRequested{name: "help"}
+		}
+		if len(rest) == 0 || cmd != "help" {
+			fmt.Fprint(stdout, usage)
+			return nil
+		}
+		if _, ok := commandUsage(strings.Join(rest, " ")); !ok {
+			fmt.Fprint(stderr, usage)
+			return usagef("help: unknown command %q", strings.Join(rest, " "))
+		}
+		return dispatch(stdout, stderr, append(slices.Clone(rest), "-h"))
+	}
 	ctx, stop := signalContext(stderr)
 	defer stop()
-	cmd, rest := args[0], args[1:]
 	switch cmd {
 	case "run":
 		return cmdRun(ctx, stdout, stderr, rest)
@@ -95,15 +105,9 @@ func run(stdout, stderr io.Writer, args []string) error {
 		return cmdServe(ctx, stdout, stderr, rest)
 	case "load":
 		return cmdLoad(ctx, stdout, stderr, rest)
-	case "version":
-		fmt.Fprintln(stdout, "tunebench", version)
-		return nil
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return nil
 	}
 	fmt.Fprint(stderr, usage)
-	return usagef("unknown command %q", cmd)
+	return usagef("unknown command %q; run tunebench help", cmd)
 }
 
 // signalContext is cancelled by the first SIGINT or SIGTERM, which lets the

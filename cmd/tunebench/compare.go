@@ -29,23 +29,22 @@ Files from two runs differ in configuration lines (version, seed, link
 parameters); compare ignores such keys and says so, where benchstat would
 split the files into separate tables. An explicit -table turns this off.
 
+A FILE of - reads standard input (once).
+
 With $GITHUB_STEP_SUMMARY set, the Markdown form is appended to that file.
 
-Exit status: 0 done, 2 bad flags or unreadable input.
+Example:
+  tunebench compare -col /keepalive out/quick.txt
+  tunebench compare base=main.txt new=branch.txt
 
-Flags:
+Exit status: 0 done; 2 bad flags or unreadable input.
 `
 
 // compareFormats are the -format values of compare.
 var compareFormats = []string{"text", "csv", "json", "markdown"}
 
 func cmdCompare(stdout, stderr io.Writer, args []string) error {
-	fs := flag.NewFlagSet("compare", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), compareUsage)
-		fs.PrintDefaults()
-	}
+	fs := newFlagSet("compare")
 	var opts results.CompareOptions
 	fs.StringVar(&opts.Table, "table", "", "split results into tables by distinct values of `projection` (default \".config\", less the keys that differ between the files)")
 	fs.StringVar(&opts.Row, "row", ".fullname", "split results into rows by distinct values of `projection`")
@@ -56,11 +55,8 @@ func cmdCompare(stdout, stderr io.Writer, args []string) error {
 	fs.Float64Var(&opts.Confidence, "confidence", 0.95, "confidence `level` for ranges")
 	format := fs.String("format", "text", "print results as `format`: "+strings.Join(compareFormats, ", "))
 	pos, err := parseInterleaved(fs, args)
-	if err == flag.ErrHelp {
-		return nil
-	}
 	if err != nil {
-		return usageError{err.Error()}
+		return flagError(fs, err)
 	}
 	fs.Visit(func(f *flag.Flag) {
 		if f.Name == "table" {
@@ -78,7 +74,21 @@ func cmdCompare(stdout, stderr io.Writer, args []string) error {
 		return usagef("compare: -confidence %v: give a level over 0 and below 1, e.g. 0.95", opts.Confidence)
 	}
 
-	c, err := results.Compare(results.ParseInputs(pos), opts)
+	inputs := results.ParseInputs(pos)
+	paths := make([]string, len(inputs))
+	for i := range inputs {
+		paths[i] = inputs[i].Path
+		if inputs[i].Path == "-" {
+			inputs[i].Path = stdinPath
+			if inputs[i].Label == "-" {
+				inputs[i].Label = "stdin"
+			}
+		}
+	}
+	if err := oneStdin("compare", paths...); err != nil {
+		return err
+	}
+	c, err := results.Compare(inputs, opts)
 	if err != nil {
 		return inputError("compare", err)
 	}

@@ -66,7 +66,7 @@ func TestCompareCommand(t *testing.T) {
 		{"explicit table splits by configuration", []string{"compare", "-table", ".config", "-filter", ".unit:p99-ns", baseFile, newFile}, 0, []string{"seed: 1\n", "seed: 2\n"}, ""},
 		{"csv", []string{"compare", "-format", "csv", "-col", "/keepalive", "-filter", ".unit:p99-ns", handshakeFile}, 0, []string{",on,,off,,,\n,p99-sec,CI,p99-sec,CI,vs base,P\n"}, ""},
 		{"markdown", []string{"compare", "--format=markdown", "-col", "/keepalive", "-filter", ".unit:p99-ns", handshakeFile}, 0, []string{"| | on | off | vs base |", "**+199.39%** (p=0.002 n=6)"}, ""},
-		{"help", []string{"compare", "-h"}, 0, nil, "Usage: tunebench compare"},
+		{"help", []string{"compare", "-h"}, 0, []string{"Usage: tunebench compare", "A FILE of - reads standard input"}, ""},
 
 		{"no files", []string{"compare"}, 2, nil, "compare: give one or more results files"},
 		{"bad format", []string{"compare", "-format", "html", baseFile}, 2, nil, `compare: -format "html": give one of text, csv, json, markdown`},

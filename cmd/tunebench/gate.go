@@ -13,7 +13,7 @@ import (
 )
 
 const gateUsage = `Usage:
-  tunebench gate --baseline base.txt --current new.txt --metric p99-ns [--max-regression 10%]
+  tunebench gate --baseline base.txt --current new.txt --metric p99-ns [--max-regression 10%] [--allow-missing]
   tunebench gate --suite suite.yaml --current new.txt
 
 gate decides whether a run passes, for CI. It checks:
@@ -23,8 +23,12 @@ gate decides whether a run passes, for CI. It checks:
                worse by more than --max-regression, in the direction of the
                unit's better= line, and the Mann–Whitney U test finds the
                change significant at --alpha. A cell with too few samples to
-               decide is reported, and fails only with --strict, as do the
-               baseline's cells that the current run lacks.
+               decide is reported, and fails only with --strict. A cell of
+               the baseline that the current run lacks fails (a deleted
+               benchmark is not a pass), and files with no cell in common
+               (a renamed suite, the wrong file) are an error: a gate that
+               compares nothing passes nothing. --allow-missing lets both
+               pass.
   objectives   with --suite: the suite's gates: (e.g. {metric: p99, max:
                150ms, where: {link: wan40}}), each checked on the median of
                every cell it selects.
@@ -33,21 +37,26 @@ Metrics are units as results files write them (p50-ns, p99-ns, p99co-ns,
 ns/op, req/s, errors, ...) or their short forms (p50, p90, p99, p999, p99co,
 mean, max, rate, errors); -metric takes several, separated by commas.
 
+One of the files may be - for standard input.
+
 With $GITHUB_STEP_SUMMARY set, the Markdown form of the verdicts is appended
 to that file.
 
-Exit status: 0 every check passed, 1 a check failed, 2 bad flags or input
-(an unreadable file, a file without results, a metric or a where that
-matches nothing).
+Example:
+  tunebench gate --baseline main.txt --current branch.txt --metric p99,rate --max-regression 10%
+  tunebench gate --suite scenarios/quick.yaml --current out/quick.txt
 
-Flags:
+Exit status: 0 every check passed; 99 a check failed (it used to be 1:
+docs/cli.md says why it changed); 2 bad flags or input (an unreadable file, a file
+without results, a metric or a where that matches nothing, files with no
+cell in common); 1 the verdicts could not be written.
 `
 
 // gateFormats are the --format values of gate.
 var gateFormats = []string{"text", "markdown", "json"}
 
-// gateFailed is the error of a gate that ran and found failures: exit
-// status 1, with one line per failure.
+// gateFailed is the error of a gate that ran and found failures:
+// exitGateFailed, with one line per failure.
 type gateFailed struct {
 	failures []string
 	checks   int
@@ -65,7 +74,7 @@ type gateFlags struct {
 	baseline, current, suite string
 	metric, maxRegression    string
 	alpha                    float64
-	strict                   bool
+	strict, allowMissing     bool
 	format, report           string
 }
 
@@ -76,26 +85,19 @@ func (f *gateFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.metric, "metric", "", "`units` to compare with --baseline, e.g. p99-ns or p99,req/s")
 	fs.StringVar(&f.maxRegression, "max-regression", "0%", "largest significant change for the worse that passes, a `percentage`")
 	fs.Float64Var(&f.alpha, "alpha", 0.05, "significance `level` of the Mann–Whitney U test")
-	fs.BoolVar(&f.strict, "strict", false, "fail cells with too few samples to decide, and cells missing from --current")
+	fs.BoolVar(&f.strict, "strict", false, "fail cells with too few samples to decide")
+	fs.BoolVar(&f.allowMissing, "allow-missing", false, "let cells of --baseline that --current lacks pass, and files with no cell in common (nothing compared)")
 	fs.StringVar(&f.format, "format", "text", "print the verdicts as `format`: "+strings.Join(gateFormats, ", "))
 	fs.StringVar(&f.report, "report", "", "`URL` of the report, linked from the Markdown summary")
 }
 
 func cmdGate(stdout, stderr io.Writer, args []string) error {
-	fs := flag.NewFlagSet("gate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), gateUsage)
-		fs.PrintDefaults()
-	}
+	fs := newFlagSet("gate")
 	var f gateFlags
 	f.register(fs)
 	err := fs.Parse(args)
-	if err == flag.ErrHelp {
-		return nil
-	}
 	if err != nil {
-		return usageError{err.Error()}
+		return flagError(fs, err)
 	}
 	set := make(map[string]bool)
 	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
@@ -109,8 +111,8 @@ func cmdGate(stdout, stderr io.Writer, args []string) error {
 		return usagef("gate: nothing to check; give --baseline base.txt with --metric p99-ns, or --suite suite.yaml for its gates:")
 	case f.baseline != "" && f.metric == "":
 		return usagef("gate: --baseline needs --metric, the units to compare, e.g. --metric p99-ns")
-	case f.baseline == "" && (set["metric"] || set["max-regression"] || set["strict"]):
-		return usagef("gate: --metric, --max-regression and --strict compare with a baseline; give --baseline too")
+	case f.baseline == "" && (set["metric"] || set["max-regression"] || set["strict"] || set["allow-missing"]):
+		return usagef("gate: --metric, --max-regression, --strict and --allow-missing compare with a baseline; give --baseline too")
 	case !slices.Contains(gateFormats, f.format):
 		return usagef("gate: --format %q: give one of %s", f.format, strings.Join(gateFormats, ", "))
 	case !(f.alpha > 0 && f.alpha <= 1):
@@ -121,12 +123,15 @@ func cmdGate(stdout, stderr io.Writer, args []string) error {
 		return usagef("gate: --max-regression %q: give a percentage of 0%% or more, e.g. 10%%", f.maxRegression)
 	}
 
-	opts := results.GateOptions{MaxRegression: maxReg, Alpha: f.alpha, Strict: f.strict}
-	if opts.Current, err = readResults(f.current); err != nil {
+	if err := oneStdin("gate", f.baseline, f.current, f.suite); err != nil {
+		return err
+	}
+	opts := results.GateOptions{MaxRegression: maxReg, Alpha: f.alpha, Strict: f.strict, AllowMissing: f.allowMissing}
+	if opts.Current, err = readResultsFile("gate", f.current); err != nil {
 		return err
 	}
 	if f.baseline != "" {
-		if opts.Baseline, err = readResults(f.baseline); err != nil {
+		if opts.Baseline, err = readResultsFile("gate", f.baseline); err != nil {
 			return err
 		}
 		for _, m := range strings.Split(f.metric, ",") {
@@ -136,9 +141,9 @@ func cmdGate(stdout, stderr io.Writer, args []string) error {
 		}
 	}
 	if f.suite != "" {
-		s, err := scenarios.LoadFile(f.suite)
+		s, err := loadSuite(f.suite)
 		if err != nil {
-			return usageError{err.Error()}
+			return err
 		}
 		if opts.Objectives, err = objectives(s); err != nil {
 			return err
@@ -151,18 +156,13 @@ func cmdGate(stdout, stderr io.Writer, args []string) error {
 	return runGate(stdout, stderr, opts, f.format, links)
 }
 
-// gateSuite checks the suite's gates: on the results file at resultsPath
-// and prints the verdicts in format (text, markdown or json), for `tunebench
-// run --gate`. A failed gate returns a gateFailed (exit status 1); a suite
-// without gates, or a gate that matches nothing in the file, a usageError
-// (exit status 2).
-func gateSuite(stdout io.Writer, s *scenarios.Suite, resultsPath string, format string) error {
+// gateSuite checks the suite's gates: on the results cur and prints the
+// verdicts in format (text, markdown or json), for `tunebench run --gate`.
+// A failed gate returns a gateFailed (exitGateFailed); a suite without
+// gates, or a gate that matches nothing in the file, a usageError.
+func gateSuite(stdout io.Writer, s *scenarios.Suite, cur *results.File, format string) error {
 	if !slices.Contains(gateFormats, format) {
 		return usagef("gate: format %q: give one of %s", format, strings.Join(gateFormats, ", "))
-	}
-	cur, err := readResults(resultsPath)
-	if err != nil {
-		return err
 	}
 	objs, err := objectives(s)
 	if err != nil {
@@ -197,15 +197,6 @@ func runGate(stdout, stderr io.Writer, opts results.GateOptions, format string, 
 		return gateFailed{failures: failures, checks: r.Checks()}
 	}
 	return nil
-}
-
-// readResults reads a results file; any problem with it is input error.
-func readResults(path string) (*results.File, error) {
-	f, err := results.ReadFile(path)
-	if err != nil {
-		return nil, inputError("gate", err)
-	}
-	return f, nil
 }
 
 // inputError is err from the results package as a usageError (exit status

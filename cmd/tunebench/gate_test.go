@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tunebench/tunebench/internal/testenv"
 	"github.com/tunebench/tunebench/results"
 	"github.com/tunebench/tunebench/scenarios"
 )
@@ -41,6 +42,8 @@ func TestGateCommand(t *testing.T) {
 		return writeTemp(t, name, "Unit p99-ns better=lower\n"+strings.Repeat("BenchmarkT/a\t1\t"+v+" p99-ns\n", 3))
 	}
 	fewBase, fewNew := few("fewbase.txt", "1000000"), few("fewnew.txt", "9000000")
+	renamed := writeTemp(t, "renamed.txt", "Unit p99-ns better=lower\n"+strings.Repeat("BenchmarkRenamed/link=lan/keepalive=on\t1\t50000000 p99-ns\n", 6))
+	lanOnly := writeTemp(t, "lan.txt", lanOnlyOf(t, newFile))
 
 	tests := []struct {
 		name       string
@@ -49,22 +52,22 @@ func TestGateCommand(t *testing.T) {
 		wantStdout []string
 		wantStderr string
 	}{
-		{"a regression fails", []string{"gate", "--baseline", baseFile, "--current", newFile, "--metric", "p99-ns", "--max-regression", "10%"}, 1,
+		{"a regression fails", []string{"gate", "--baseline", baseFile, "--current", newFile, "--metric", "p99-ns", "--max-regression", "10%"}, 99,
 			[]string{"differ in configuration; cells are compared by name anyway:\n  tunebench: v0.3.0 → v0.4.0\n",
 				"FAIL  Gate/link=lan/keepalive=on   p99-ns  50.10ms → 65.10ms  worse by 29.94% (p=0.002 n=6), over the 10% allowed",
 				"ok    Gate/link=lan/keepalive=off  p99-ns", "ok    Gate/link=wan/keepalive=on   p99-ns", "gate: 1 of 3 checks failed\n"},
 			"tunebench: gate: 1 of 3 checks failed:\n  Gate/link=lan/keepalive=on p99-ns: 50.10ms → 65.10ms: worse by 29.94% (p=0.002 n=6), over the 10% allowed\n"},
 		{"a run against itself passes", []string{"gate", "--baseline", newFile, "--current", newFile, "--metric", "p99,rate,errors,p99co"}, 0, []string{"gate: all 12 checks passed"}, ""},
 		{"within a larger threshold", []string{"gate", "--baseline", baseFile, "--current", newFile, "--metric", "p99", "--max-regression", "40%"}, 0, []string{"within the 40% allowed"}, ""},
-		{"json", []string{"gate", "--format", "json", "--baseline", baseFile, "--current", newFile, "--metric", "p99"}, 1, []string{`"passed": false`, `"verdict": "fail"`}, ""},
-		{"markdown", []string{"gate", "--format", "markdown", "--baseline", baseFile, "--current", newFile, "--metric", "p99"}, 1, []string{"### tunebench gate: ❌ 1 of 3 checks failed", "| ❌ | Gate/link=lan/keepalive=on |"}, ""},
+		{"json", []string{"gate", "--format", "json", "--baseline", baseFile, "--current", newFile, "--metric", "p99"}, 99, []string{`"passed": false`, `"verdict": "fail"`}, ""},
+		{"markdown", []string{"gate", "--format", "markdown", "--baseline", baseFile, "--current", newFile, "--metric", "p99"}, 99, []string{"### tunebench gate: ❌ 1 of 3 checks failed", "| ❌ | Gate/link=lan/keepalive=on |"}, ""},
 		{"report link", []string{"gate", "--format", "markdown", "--report", "https://example.com/r.html", "--baseline", newFile, "--current", newFile, "--metric", "p99"}, 0, []string{"[Report](https://example.com/r.html)"}, ""},
 		{"too few samples pass", []string{"gate", "--baseline", fewBase, "--current", fewNew, "--metric", "p99"}, 0, []string{"undecided  T/a  p99-ns  1.000ms → 9.000ms  too few samples to decide (n=3); the U test needs at least 4 repetitions a side to reach α=0.05"}, ""},
-		{"too few samples fail with --strict", []string{"gate", "--strict", "--baseline", fewBase, "--current", fewNew, "--metric", "p99"}, 1, []string{"FAIL  T/a"}, "too few samples to decide"},
+		{"too few samples fail with --strict", []string{"gate", "--strict", "--baseline", fewBase, "--current", fewNew, "--metric", "p99"}, 99, []string{"FAIL  T/a"}, "too few samples to decide"},
 		{"suite objectives pass", []string{"gate", "--suite", passing, "--current", newFile}, 0, []string{"objectives on " + newFile, "ok  p99 max 150ms where link=lan (" + passing + ":11)  Gate/link=lan/keepalive=on"}, ""},
-		{"suite objectives fail", []string{"gate", "--suite", failing, "--current", newFile}, 1, []string{"FAIL  p99 max 150ms (" + failing + ":12)  Gate/link=wan/keepalive=on   median 160.2ms over the maximum 150ms (n=6)"},
+		{"suite objectives fail", []string{"gate", "--suite", failing, "--current", newFile}, 99, []string{"FAIL  p99 max 150ms (" + failing + ":12)  Gate/link=wan/keepalive=on   median 160.2ms over the maximum 150ms (n=6)"},
 			"objective p99 max 150ms (" + failing + ":12): Gate/link=wan/keepalive=on: median 160.2ms over the maximum 150ms (n=6)"},
-		{"regressions and objectives together", []string{"gate", "--suite", failing, "--baseline", baseFile, "--current", newFile, "--metric", "p99"}, 1, []string{"gate: 2 of 9 checks failed"}, ""},
+		{"regressions and objectives together", []string{"gate", "--suite", failing, "--baseline", baseFile, "--current", newFile, "--metric", "p99"}, 99, []string{"gate: 2 of 9 checks failed"}, ""},
 
 		{"wrong metric", []string{"gate", "--baseline", baseFile, "--current", newFile, "--metric", "p98"}, 2, nil, `tunebench: gate: unknown metric "p98": no such unit in`},
 		{"metric in the suite", []string{"gate", "--suite", badGate, "--current", newFile}, 2, nil, badGate + `:10: gates[0].metric: unknown metric; did you mean p99?`},
@@ -84,7 +87,17 @@ func TestGateCommand(t *testing.T) {
 		{"alpha", []string{"gate", "--baseline", baseFile, "--current", newFile, "--metric", "p99", "--alpha", "5"}, 2, nil, "gate: --alpha 5: give a level over 0 and at most 1"},
 		{"format", []string{"gate", "--format", "html", "--baseline", baseFile, "--current", newFile, "--metric", "p99"}, 2, nil, `gate: --format "html": give one of text, markdown, json`},
 		{"positional argument", []string{"gate", newFile}, 2, nil, "gate: unexpected argument"},
-		{"help", []string{"gate", "-h"}, 0, nil, "Exit status: 0 every check passed, 1 a check failed, 2 bad flags or input"},
+		{"help", []string{"gate", "-h"}, 0, []string{"Exit status: 0 every check passed; 99 a check failed", "-allow-missing"}, ""},
+		{"a renamed suite compares nothing: an error", []string{"gate", "--baseline", baseFile, "--current", renamed, "--metric", "p99"}, 2, nil,
+			"tunebench: gate: " + baseFile + " and " + renamed + " have no cell in common (the baseline has Gate/link=lan/keepalive=on and 2 more, the current run Renamed/link=lan/keepalive=on), so there is nothing to compare"},
+		{"a renamed suite with --allow-missing passes nothing", []string{"gate", "--allow-missing", "--baseline", baseFile, "--current", renamed, "--metric", "p99"}, 0,
+			[]string{"missing (--allow-missing): only in " + baseFile + ": Gate/link=lan/keepalive=on, Gate/link=lan/keepalive=off, Gate/link=wan/keepalive=on", "gate: nothing was checked (no cell in common, and --allow-missing)"}, ""},
+		{"a cell missing from the current run fails", []string{"gate", "--baseline", baseFile, "--current", lanOnly, "--metric", "p99"}, 99,
+			[]string{"FAIL  missing: only in " + baseFile + ": Gate/link=lan/keepalive=off, Gate/link=wan/keepalive=on"},
+			"Gate/link=wan/keepalive=on: in the baseline " + baseFile + " but not in " + lanOnly + " (a missing cell fails; --allow-missing lets it pass)"},
+		{"a cell missing from the current run passes with --allow-missing", []string{"gate", "--allow-missing", "--baseline", baseFile, "--current", lanOnly, "--metric", "p99"}, 99,
+			[]string{"missing (--allow-missing): only in", "gate: the one check failed"}, ""},
+		{"--allow-missing without a baseline", []string{"gate", "--allow-missing", "--suite", passing, "--current", newFile}, 2, nil, "give --baseline too"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -104,10 +117,27 @@ func TestGateCommand(t *testing.T) {
 	}
 }
 
+// lanOnlyOf returns the results file at path less the lines of cells other
+// than link=lan/keepalive=on: a run that lost cells.
+func lanOnlyOf(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keep []string
+	for _, l := range strings.SplitAfter(string(b), "\n") {
+		if !strings.HasPrefix(l, "Benchmark") || strings.HasPrefix(l, "BenchmarkGate/link=lan/keepalive=on\t") {
+			keep = append(keep, l)
+		}
+	}
+	return strings.Join(keep, "")
+}
+
 func TestGateJSON(t *testing.T) {
 	stdout, _, code := runCLI(t, "gate", "--format", "json", "--baseline", baseFile, "--current", newFile, "--metric", "p99")
-	if code != 1 {
-		t.Fatalf("got exit status %d; want 1", code)
+	if code != 99 {
+		t.Fatalf("got exit status %d; want 99", code)
 	}
 	var out struct {
 		Passed      bool
@@ -141,16 +171,19 @@ func TestGateSuite(t *testing.T) {
 		want     string
 	}{
 		{"pass", load("gates: [{metric: p99, max: 150ms, where: {link: lan}}]"), newFile, "text", 0, "gate: all 2 checks passed"},
-		{"fail", load("gates: [{metric: p99, max: 150ms}]"), newFile, "markdown", 1, "| ❌ | p99 max 150ms (s.yaml:10) | Gate/link=wan/keepalive=on | 160.2ms ± 1% | median 160.2ms over the maximum 150ms (n=6) |"},
+		{"fail", load("gates: [{metric: p99, max: 150ms}]"), newFile, "markdown", 99, "| ❌ | p99 max 150ms (s.yaml:10) | Gate/link=wan/keepalive=on | 160.2ms ± 1% | median 160.2ms over the maximum 150ms (n=6) |"},
 		{"json", load("gates: [{metric: errors, max: 1%}]"), newFile, "json", 0, `"objective": "errors max 1%"`},
 		{"no gates", load(""), newFile, "text", 2, ""},
-		{"no results", load("gates: [{metric: p99, max: 150ms}]"), "missing.txt", "text", 2, ""},
 		{"bad format", load("gates: [{metric: p99, max: 150ms}]"), newFile, "html", 2, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var stdout bytes.Buffer
-			err := gateSuite(&stdout, tt.suite, tt.results, tt.format)
+			cur, err := results.ReadFile(tt.results)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = gateSuite(&stdout, tt.suite, cur, tt.format)
 			code := 0
 			if err != nil {
 				code = exitCode(err)
@@ -158,7 +191,7 @@ func TestGateSuite(t *testing.T) {
 			if code != tt.wantCode {
 				t.Fatalf("got %v (exit status %d); want exit status %d", err, code, tt.wantCode)
 			}
-			if tt.wantCode == 1 && !errors.As(err, new(gateFailed)) {
+			if tt.wantCode == 99 && !errors.As(err, new(gateFailed)) {
 				t.Errorf("got %T; want a gateFailed", err)
 			}
 			if !strings.Contains(stdout.String(), tt.want) {
@@ -176,7 +209,7 @@ func TestGateStepSummary(t *testing.T) {
 	t.Setenv("GITHUB_RUN_ID", "42")
 	var stdout, stderr bytes.Buffer
 	err := run(&stdout, &stderr, []string{"gate", "--baseline", baseFile, "--current", newFile, "--metric", "p99", "--report", "https://example.com/report.html"})
-	if exitCode(err) != 1 {
+	if exitCode(err) != 99 {
 		t.Fatalf("got %v; want a failed gate", err)
 	}
 	got, err := os.ReadFile(summary)
@@ -218,12 +251,8 @@ func TestGateMetricNames(t *testing.T) {
 // compared with itself passes, and the suite's objective passes on the
 // first run and fails on the second.
 func TestGateEndToEnd(t *testing.T) {
-	if testing.Short() {
-		t.Skip("skipping: runs a suite twice (about a minute); run without -short")
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("skipping: needs root to create network namespaces; CI runs as root")
-	}
+	testenv.Short(t, "runs a suite twice (about a minute)")
+	testenv.Root(t)
 	bin := buildForGate(t)
 	dir := t.TempDir()
 	suite := func(rtt string) string {
@@ -263,13 +292,13 @@ gates: [{metric: p99, max: 15ms, where: {link: lan, keepalive: on}}]
 	tbRun(0, "run", fast, "-o", base, "--quiet")
 	tbRun(0, "run", slow, "-o", cur, "--quiet")
 
-	out := tbRun(1, "gate", "--baseline", base, "--current", cur, "--metric", "p99-ns", "--max-regression", "10%")
+	out := tbRun(99, "gate", "--baseline", base, "--current", cur, "--metric", "p99-ns", "--max-regression", "10%")
 	if !strings.Contains(out, "FAIL  Gate/link=lan/keepalive=on  p99-ns") || !strings.Contains(out, "link-lan: rtt=5ms → rtt=25ms") {
 		t.Errorf("got:\n%s\nwant the cell to fail and the link's change to be named", out)
 	}
 	tbRun(0, "gate", "--baseline", base, "--current", base, "--metric", "p99-ns", "--max-regression", "10%")
 	tbRun(0, "gate", "--suite", fast, "--current", base)
-	tbRun(1, "gate", "--suite", slow, "--current", cur)
+	tbRun(99, "gate", "--suite", slow, "--current", cur)
 	out = tbRun(0, "compare", base, cur)
 	if !strings.Contains(out, "(p=0.002 n=6)") {
 		t.Errorf("got:\n%s\nwant a significant change with six samples a side", out)

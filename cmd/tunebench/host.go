@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -16,12 +15,12 @@ import (
 )
 
 func cmdDoctor(stdout io.Writer, args []string) error {
-	fs := flag.NewFlagSet("doctor", flag.ContinueOnError)
+	fs := newFlagSet("doctor")
 	asJSON := fs.Bool("json", false, "print the checks as JSON")
 	if err := fs.Parse(args); err != nil {
-		return usageError{err.Error()}
+		return flagError(fs, err)
 	}
-	checks := netem.Doctor(context.Background())
+	checks := netem.Doctor()
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -44,16 +43,25 @@ func cmdDoctor(stdout io.Writer, args []string) error {
 		}
 	}
 	if !netem.CanRun(checks) {
-		return fmt.Errorf("doctor: tunebench cannot run here: a needed check failed or no backend built a working path; see the failing steps and fixes above")
+		return fmt.Errorf("doctor: this host cannot run the tun backend; see the fixes above")
 	}
-	fmt.Fprintln(stdout, "tunebench can run here (backend "+strings.Join(netem.Runnable(checks), " or ")+")")
+	fmt.Fprintln(stdout, "tunebench can run here (backend tun"+map[bool]string{true: " or netem", false: ""}[netemOK(checks)]+")")
 	return nil
 }
 
+func netemOK(checks []netem.Check) bool {
+	for _, c := range checks {
+		if c.Name == "kernel netem qdisc" {
+			return c.OK
+		}
+	}
+	return false
+}
+
 func cmdClean(stdout io.Writer, args []string) error {
-	fs := flag.NewFlagSet("clean", flag.ContinueOnError)
+	fs := newFlagSet("clean")
 	if err := fs.Parse(args); err != nil {
-		return usageError{err.Error()}
+		return flagError(fs, err)
 	}
 	if err := needRoot("clean"); err != nil {
 		return err
@@ -78,12 +86,12 @@ func cmdClean(stdout io.Writer, args []string) error {
 }
 
 func cmdServe(ctx context.Context, stdout, stderr io.Writer, args []string) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs := newFlagSet("serve")
 	addr := fs.String("addr", "", "`host:port` to listen on (required)")
 	idle := fs.Duration("idle-timeout", 0, "close idle keep-alive connections after this long (0: 90s)")
 	codecName := fs.String("codec", os.Getenv("TUNEBENCH_CODEC"), "`json|protobuf`: encoding of /orders when a request names none (default $TUNEBENCH_CODEC, else json)")
 	if err := fs.Parse(args); err != nil {
-		return usageError{err.Error()}
+		return flagError(fs, err)
 	}
 	if *addr == "" {
 		return usagef("serve: --addr is required, e.g. --addr 198.18.0.2:8080")
@@ -110,9 +118,9 @@ func cmdServe(ctx context.Context, stdout, stderr io.Writer, args []string) erro
 }
 
 func cmdLoad(ctx context.Context, stdout, stderr io.Writer, args []string) error {
-	fs := flag.NewFlagSet("load", flag.ContinueOnError)
+	fs := newFlagSet("load")
 	if err := fs.Parse(args); err != nil {
-		return usageError{err.Error()}
+		return flagError(fs, err)
 	}
 	return runner.AgentMain(ctx, os.Stdin, stdout, stderr)
 }

@@ -130,8 +130,8 @@ load: {rate: 20, duration: 3s, count: 3}
 	t.Run("failed", func(t *testing.T) {
 		before := snapshotHost(t)
 		_, _, code := tbRunCode(t, "run", failing, "-o", filepath.Join(dir, "fail.txt"), "--quiet")
-		if code != 1 {
-			t.Errorf("exit status %d; want 1 (every repetition failed)", code)
+		if code != exitRepsFailed {
+			t.Errorf("exit status %d; want 3 (every repetition failed)", code)
 		}
 		checkHostSame(t, "a failed run", before)
 		noneOf(t, -1, bin)

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"strconv"
@@ -160,19 +161,53 @@ func parseQueue(s string, d *netem.Direction) error {
 
 func cmdLink(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	if len(args) == 0 {
-		return usagef("link: give run, up, exec or down")
+		return usagef("link: give run, up, exec or down; see tunebench help link")
 	}
 	switch args[0] {
 	case "run":
-		return linkRun(ctx, stderr, args[1:])
+		return ownFailure(linkRun(ctx, stderr, args[1:]))
 	case "up":
 		return linkUp(ctx, stdout, stderr, args[1:])
 	case "exec":
-		return linkExec(ctx, args[1:])
+		return ownFailure(linkExec(ctx, args[1:]))
 	case "down":
 		return linkDown(stdout, args[1:])
+	case "-h", "-help", "--help":
+		return helpRequested{name: "link"}
 	}
 	return usagef("link %s: unknown; give run, up, exec or down", args[0])
+}
+
+// ownFailure gives link run's and link exec's own failures (bad flags, a
+// link that cannot be built) exitLinkFailed, so that they are never taken
+// for the client command's status, which passes through as it is.
+func ownFailure(err error) error {
+	var st exitStatus
+	var ce codedError
+	var h helpRequested
+	if err == nil || errors.As(err, &st) || errors.As(err, &ce) || errors.As(err, &h) {
+		return err
+	}
+	return codedError{exitLinkFailed, err}
+}
+
+// startFailure is the status of a client command that could not be
+// started: exitNotFound when it does not exist, exitCannotInvoke when it
+// is not executable, as a shell says; 0 for other errors (the namespace).
+func startFailure(err error) int {
+	var ee *exec.Error
+	var pe *fs.PathError
+	switch {
+	case errors.As(err, &ee) && errors.Is(ee.Err, exec.ErrNotFound):
+		return exitNotFound
+	case errors.As(err, &ee):
+		return exitCannotInvoke
+	case errors.As(err, &pe) && pe.Op == "fork/exec" && errors.Is(pe.Err, fs.ErrNotExist):
+		return exitNotFound
+	case errors.As(err, &pe) && pe.Op == "fork/exec":
+		return exitCannotInvoke
+	}
+	return 0
 }
 
 func up(ctx context.Context, stderr io.Writer, name string, f *linkFlags, quiet bool) (*netem.Topology, error) {
@@ -199,14 +234,14 @@ func up(ctx context.Context, stderr io.Writer, name string, f *linkFlags, quiet 
 }
 
 func linkRun(ctx context.Context, stderr io.Writer, args []string) error {
-	fs := flag.NewFlagSet("link run", flag.ContinueOnError)
+	fs := newFlagSet("link run")
 	var f linkFlags
 	f.register(fs)
 	server := fs.String("server", "", "shell `command` to run in the server host first ({server} is its address)")
 	wait := fs.Duration("server-wait", 5*time.Second, "how long to wait for the server to listen on TCP before going on")
 	quiet := fs.Bool("quiet", false, "print nothing of tunebench's own")
 	if err := fs.Parse(args); err != nil {
-		return usageError{err.Error()}
+		return flagError(fs, err)
 	}
 	argv := fs.Args()
 	if len(argv) == 0 {
@@ -246,7 +281,13 @@ func runIn(ctx context.Context, ns *netem.Namespace, argv []string) error {
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	if cmd.Err != nil { // not found, or not executable
+		return codedError{startFailure(cmd.Err), fmt.Errorf("%s: %w", argv[0], cmd.Err)}
+	}
 	if err := ns.Start(cmd); err != nil {
+		if code := startFailure(err); code != 0 {
+			return codedError{code, err}
+		}
 		return err
 	}
 	done := make(chan error, 1)
@@ -288,15 +329,18 @@ func printStats(w io.Writer, s netem.Stats) {
 }
 
 func linkUp(ctx context.Context, stdout, stderr io.Writer, args []string) error {
+	fs := newFlagSet("link up")
+	var f linkFlags
+	f.register(fs)
+	if len(args) > 0 && isHelp(args[0]) {
+		return helpRequested{name: "link up", fs: fs}
+	}
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		return usagef("link up: give a NAME first, e.g. tunebench link up wan --rtt 40ms")
 	}
 	name := args[0]
-	fs := flag.NewFlagSet("link up", flag.ContinueOnError)
-	var f linkFlags
-	f.register(fs)
 	if err := fs.Parse(args[1:]); err != nil {
-		return usageError{err.Error()}
+		return flagError(fs, err)
 	}
 	if fs.NArg() > 0 {
 		return usagef("link up: unexpected %q", fs.Arg(0))
@@ -318,6 +362,9 @@ func linkUp(ctx context.Context, stdout, stderr io.Writer, args []string) error 
 }
 
 func linkExec(ctx context.Context, args []string) error {
+	if len(args) > 0 && isHelp(args[0]) {
+		return helpRequested{name: "link exec"}
+	}
 	if len(args) < 2 {
 		return usagef("link exec: give NAME, client or server, then -- CMD")
 	}
@@ -352,6 +399,9 @@ func linkExec(ctx context.Context, args []string) error {
 }
 
 func linkDown(stdout io.Writer, args []string) error {
+	if len(args) > 0 && isHelp(args[0]) {
+		return helpRequested{name: "link down"}
+	}
 	if len(args) != 1 {
 		return usagef("link down: give the NAME of a link that tunebench link up holds")
 	}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tunebench/tunebench/internal/testenv"
 	"github.com/tunebench/tunebench/netem"
 )
 
@@ -53,18 +54,17 @@ type buildError struct {
 
 func (e *buildError) Error() string { return e.err.Error() + ": " + e.out }
 
+// needRootT requires root (network namespaces): it skips on a developer's
+// machine and fails in CI (internal/testenv).
 func needRootT(t *testing.T) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root (network namespaces); CI runs as root")
-	}
+	testenv.Root(t)
 }
 
+// needTool requires name in PATH, as needRootT requires root.
 func needTool(t *testing.T, name string) {
 	t.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		t.Skipf("needs %s (make deps installs it)", name)
-	}
+	testenv.Tool(t, name, "make deps installs it")
 }
 
 // tb runs the binary and returns stdout, stderr and the exit status.
@@ -146,10 +146,47 @@ func TestLinkRunServerAndExitStatus(t *testing.T) {
 	if connect < 0.038 || connect > 0.070 || total < 0.078 || total > 0.140 {
 		t.Errorf("connect %.3fs total %.3fs; want ≈ 1 and 2 RTT of 40ms", connect, total)
 	}
-	// The client's exit status is tunebench's.
-	_, _, code = tb(t, 20*time.Second, "link", "run", "--rtt", "1ms", "--", "sh", "-c", "exit 7")
-	if code != 7 {
-		t.Errorf("exit status %d; want the client's 7", code)
+}
+
+// TestLinkRunExitStatus: link run's status is its client's, 128+N for a
+// client killed by signal N, and 125-127 for its own failures, as
+// timeout(1) and docker run do.
+func TestLinkRunExitStatus(t *testing.T) {
+	needRootT(t)
+	t.Cleanup(func() { noLeftovers(t) })
+	notExec := writeTemp(t, "script", "#!/bin/sh\nexit 0\n") // mode 0644
+	tests := []struct {
+		name string
+		args []string
+		want int
+		errs string // in stderr
+	}{
+		{"success", []string{"--", "true"}, 0, ""},
+		{"the client's status", []string{"--", "sh", "-c", "exit 7"}, 7, ""},
+		{"the client's 2 is not bad input", []string{"--", "sh", "-c", "exit 2"}, 2, ""},
+		{"killed by a signal", []string{"--", "sh", "-c", "kill -9 $$"}, 128 + 9, ""},
+		{"command not found", []string{"--", "no-such-command-tunebench"}, 127, "no-such-command-tunebench"},
+		{"path not found", []string{"--", "/no/such/file"}, 127, "/no/such/file"},
+		{"not executable", []string{"--", notExec}, 126, "permission denied"},
+		{"bad flags", []string{"--rtt", "fast", "--", "true"}, 125, "--rtt"},
+		{"the server does not start", []string{"--server", "exit 3", "--server-wait", "2s", "--", "true"}, 125, "link run: server"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"link", "run", "--rtt", "1ms", "--quiet"}, tt.args...)
+			_, errs, code := tb(t, 20*time.Second, args...)
+			if code != tt.want || !strings.Contains(errs, tt.errs) {
+				t.Errorf("tunebench %s: exit status %d, stderr %q; want %d and %q", strings.Join(args, " "), code, errs, tt.want, tt.errs)
+			}
+		})
+	}
+	for _, args := range [][]string{
+		{"link", "exec", "no-such-link-tunebench", "client", "--", "true"},
+		{"link", "exec", "no-such-link-tunebench", "sideways", "--", "true"},
+	} {
+		if _, errs, code := tb(t, 20*time.Second, args...); code != exitLinkFailed {
+			t.Errorf("tunebench %s: exit status %d, stderr %q; want 125, link exec's own failure", strings.Join(args, " "), code, errs)
+		}
 	}
 }
 
@@ -274,8 +311,8 @@ func TestLinkBadInput(t *testing.T) {
 			before, _ := os.ReadDir(netem.NamespaceDir)
 			args := append(append([]string{"link", "run"}, tt.args...), "--", "true")
 			_, errs, code := tb(t, 10*time.Second, args...)
-			if code != 2 {
-				t.Errorf("exit %d; want 2 (stderr %q)", code, errs)
+			if code != exitLinkFailed {
+				t.Errorf("exit %d; want 125, link run's own failure (stderr %q)", code, errs)
 			}
 			if !strings.Contains(errs, tt.want) {
 				t.Errorf("stderr %q; want it to name %q", errs, tt.want)
@@ -293,7 +330,13 @@ func TestLinkNotRoot(t *testing.T) {
 	cmd := exec.Command(linkTestBinary(t), "link", "run", "--rtt", "40ms", "--", "true")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
 	out, _ := cmd.CombinedOutput()
-	if cmd.ProcessState.ExitCode() == 0 || !strings.Contains(string(out), "needs root") {
-		t.Errorf("as nobody: exit %d, %q; want a failure saying it needs root", cmd.ProcessState.ExitCode(), out)
+	if cmd.ProcessState.ExitCode() != exitLinkFailed || !strings.Contains(string(out), "needs root") {
+		t.Errorf("as nobody: exit %d, %q; want 125 (link run's own failure) saying it needs root", cmd.ProcessState.ExitCode(), out)
+	}
+	cmd = exec.Command(linkTestBinary(t), "run", "../../scenarios/quick.yaml", "-o", filepath.Join(os.TempDir(), "tunebench-nobody-never.txt"))
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	out, _ = cmd.CombinedOutput()
+	if cmd.ProcessState.ExitCode() != exitFailure || !strings.Contains(string(out), "needs root") {
+		t.Errorf("run as nobody: exit %d, %q; want 1 (could not run) saying it needs root", cmd.ProcessState.ExitCode(), out)
 	}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -27,30 +26,28 @@ with its charts as SVG files beside it (FILE less .md, then -knob-*.svg,
 
 With --baseline, every chart shows both runs and the table compares them.
 
-Exit status: 0 written, 1 could not write, 2 bad flags or unreadable input.
+RESULTS.txt may be - to read the results from standard input (there is
+then no sidecar, and so no CDFs); -o - writes the HTML report to standard
+output.
 
-Flags:
+Example:
+  tunebench report out/quick.txt -o out/quick.html
+  tunebench report out/quick.txt --baseline main.txt --format markdown -o out/quick.md
+
+Exit status: 0 written; 1 could not write; 2 bad flags or unreadable input.
 `
 
 func cmdReport(stdout, stderr io.Writer, args []string) error {
-	fs := flag.NewFlagSet("report", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), reportUsage)
-		fs.PrintDefaults()
-	}
+	fs := newFlagSet("report")
 	var o report.Options
-	out := fs.String("o", "", "report `file` to write, e.g. report.html or report.md")
+	out := fs.String("o", "", "report `file` to write, e.g. report.html or report.md; - writes the HTML to standard output")
 	format := fs.String("format", "html", "`format` of the report: html or markdown")
 	fs.StringVar(&o.Baseline, "baseline", "", "results `file` to compare with: every chart shows both runs")
 	fs.Float64Var(&o.Alpha, "alpha", 0.05, "consider a change significant if p < `α`")
 	fs.Float64Var(&o.Confidence, "confidence", 0.95, "confidence `level` for the intervals")
 	pos, err := parseInterleaved(fs, args)
-	if err == flag.ErrHelp {
-		return nil
-	}
 	if err != nil {
-		return usageError{err.Error()}
+		return flagError(fs, err)
 	}
 	switch {
 	case len(pos) != 1:
@@ -64,7 +61,26 @@ func cmdReport(stdout, stderr io.Writer, args []string) error {
 	case !(o.Confidence > 0 && o.Confidence < 1):
 		return usagef("report: --confidence %v: give a level over 0 and below 1, e.g. 0.95", o.Confidence)
 	}
+	if err := oneStdin("report", pos[0], o.Baseline); err != nil {
+		return err
+	}
+	if *out == "-" && *format == "markdown" {
+		return usagef("report: -o - and --format markdown: the Markdown report writes its charts as files beside it; give -o a .md file")
+	}
 	o.Current = pos[0]
+	for _, p := range []*string{&o.Current, &o.Baseline} {
+		if *p != "-" {
+			continue
+		}
+		// The report reads its files more than once: keep stdin in a
+		// file for it.
+		tmp, cleanup, err := stdinFile()
+		if err != nil {
+			return fmt.Errorf("report: %w", err)
+		}
+		defer cleanup()
+		*p = tmp
+	}
 	rep, err := report.Build(o)
 	if err != nil {
 		return usageError{err.Error()}
@@ -78,6 +94,12 @@ func cmdReport(stdout, stderr io.Writer, args []string) error {
 			return err
 		}
 		fmt.Fprintf(stdout, "tunebench: report in %s (%d charts beside it)\n", files[0], len(files)-1)
+		return nil
+	}
+	if *out == "-" {
+		if err := rep.WriteHTML(stdout); err != nil {
+			return fmt.Errorf("report: writing to standard output: %w", err)
+		}
 		return nil
 	}
 	f, err := os.Create(*out)

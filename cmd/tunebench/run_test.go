@@ -51,7 +51,7 @@ func TestRunBadInput(t *testing.T) {
 		{"selector names no cell", []string{"run", suite, "--only", "link=wan40"}, `no link is named "wan40"`},
 		{"unknown flag", []string{"run", suite, "--cont", "2"}, "flag provided but not defined: -cont"},
 		{"results file holds results", []string{"run", suite, "-o", full}, "run: " + full + " already holds results; give another file with -o"},
-		{"sidecar holds results", []string{"run", "-o", filepath.Join(dir, "other.txt"), suite}, "run: " + fullSidecar + " already holds results"},
+		{"sidecar holds results", []string{"run", "-o", filepath.Join(dir, "other.txt"), suite}, "run: " + fullSidecar + ", the histogram sidecar of " + filepath.Join(dir, "other.txt") + ", already holds another run's histograms"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -168,11 +168,11 @@ matrix: {keepalive: [on]}
 load: {rate: 20, duration: 0.5s, count: 2}
 `)
 		out := filepath.Join(dir, "all.txt")
-		stdout, stderr, code := tbRunCode(t, "run", suite, "-o", out)
-		if code != 1 {
-			t.Errorf("got exit status %d; want 1", code)
+		stdout, stderr, code := tbRunCode(t, "run", suite, "-o", out, "--max-failures", "5")
+		if code != exitRepsFailed {
+			t.Errorf("got exit status %d; want 3, whatever --max-failures says", code)
 		}
-		if want := "tunebench: run: every repetition failed; the first: server exited before it listened: exit status 3: staged failure"; !strings.Contains(stderr, want) {
+		if want := "tunebench: run: every repetition failed (the --- FAIL lines in " + out + " say why); the first: server exited before it listened: exit status 3: staged failure"; !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q", want)
 		}
 		if !strings.Contains(stdout, "2 failed") {
@@ -183,21 +183,24 @@ load: {rate: 20, duration: 0.5s, count: 2}
 		}
 	})
 
-	t.Run("some repetitions", func(t *testing.T) {
-		// The user's own server command: the first start fails, the next
-		// is the reference server on the address the runner gives.
-		suite := writeTempIn(t, dir, "some.yaml", fmt.Sprintf(`suite: somefail
+	// The user's own server command: the first start fails, the next is
+	// the reference server on the address the runner gives.
+	someSuite := func(name, gates string) string {
+		return writeTempIn(t, dir, name+".yaml", fmt.Sprintf(`suite: somefail
 links: [{name: lan, rtt: 2ms}]
-server: {command: "if [ -e %[1]s/mark ]; then exec %[2]s serve --addr {addr}; fi; touch %[1]s/mark; echo staged >&2; exit 3", port: 9000}
+server: {command: "if [ -e %[1]s/%[3]s.mark ]; then exec %[2]s serve --addr {addr}; fi; touch %[1]s/%[3]s.mark; echo staged >&2; exit 3", port: 9000}
 matrix: {keepalive: [on, off]}
 load: {rate: 20, duration: 0.5s, count: 1}
-`, dir, bin))
+`, dir, bin, name)+gates)
+	}
+	t.Run("some repetitions", func(t *testing.T) {
+		suite := someSuite("some", "")
 		out := filepath.Join(dir, "some.txt")
 		_, stderr, code := tbRunCode(t, "run", suite, "-o", out)
-		if code != 1 {
-			t.Errorf("got exit status %d; want 1", code)
+		if code != exitRepsFailed {
+			t.Errorf("got exit status %d; want 3", code)
 		}
-		if want := "tunebench: run: 1 of 2 repetitions failed (the --- FAIL lines in " + out + " say why); the first: server exited before it listened: exit status 3: staged"; !strings.Contains(stderr, want) {
+		if want := "tunebench: run: 1 of 2 repetitions failed, over --max-failures 0 (the --- FAIL lines in " + out + " say why); the first: server exited before it listened: exit status 3: staged"; !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q", want)
 		}
 		f, err := results.ReadFile(out)
@@ -210,6 +213,45 @@ load: {rate: 20, duration: 0.5s, count: 1}
 			}
 		}
 	})
+
+	// --gate checks the objectives whatever failed; --max-failures decides
+	// whether failures alone fail the run. One of four repetitions fails.
+	tests := []struct {
+		name, gates string
+		args        []string
+		want        int
+		stdout      []string
+		stderr      []string
+	}{
+		{"within --max-failures the gate decides: pass", "gates: [{metric: p99, max: 1s}]\n", []string{"--max-failures", "1"}, 0,
+			[]string{"1 of 4 repetitions failed, within --max-failures 1", "objectives on ", "gate: all 2 checks passed"}, nil},
+		{"within --max-failures the gate decides: fail", "gates: [{metric: p50, max: 1us}]\n", []string{"--max-failures", "1"}, exitGateFailed,
+			[]string{"objectives on "}, []string{"tunebench: gate: 2 of 2 checks failed"}},
+		{"failed gate and too many failures: both said, the gate's status", "gates: [{metric: p50, max: 1us}]\n", nil, exitGateFailed,
+			[]string{"objectives on "}, []string{"tunebench: gate: 2 of 2 checks failed", "1 of 4 repetitions failed, over --max-failures 0"}},
+		{"passed gate and too many failures", "gates: [{metric: p99, max: 1s}]\n", nil, exitRepsFailed,
+			[]string{"gate: all 2 checks passed"}, []string{"1 of 4 repetitions failed, over --max-failures 0"}},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			suite := someSuite(fmt.Sprintf("gate%d", i), tt.gates)
+			args := append([]string{"run", suite, "-o", filepath.Join(dir, fmt.Sprintf("gate%d.txt", i)), "--count", "2", "--seed", "1", "--gate"}, tt.args...)
+			stdout, stderr, code := tbRunCode(t, args...)
+			if code != tt.want {
+				t.Errorf("exit status %d; want %d", code, tt.want)
+			}
+			for _, w := range tt.stdout {
+				if !strings.Contains(stdout, w) {
+					t.Errorf("stdout lacks %q", w)
+				}
+			}
+			for _, w := range tt.stderr {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr lacks %q", w)
+				}
+			}
+		})
+	}
 	noLeftovers(t)
 }
 
@@ -309,7 +351,7 @@ func TestRunGate(t *testing.T) {
 	}{
 		// A 2 ms link cannot answer in 1 µs; it answers well within 1 s.
 		{"met", "gates: [{metric: p99, max: 1s, where: {keepalive: on}}]\n", 0},
-		{"missed", "gates: [{metric: p50, max: 1us, where: {keepalive: on}}]\n", 1},
+		{"missed", "gates: [{metric: p50, max: 1us, where: {keepalive: on}}]\n", exitGateFailed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
