@@ -24,6 +24,35 @@ const (
 	UnitErrors   = "errors"
 )
 
+// Units of the load side's further measurements, which the runner adds
+// as Extra metrics; named here once so that the runner, the report and the
+// gates read the same names.
+const (
+	// UnitSLORate is a capacity search's result: the highest constant
+	// rate, in requests per second, whose measured window met the
+	// suite's objective. Better: higher.
+	UnitSLORate = "slo-req/s"
+	// UnitCompleted is the measured requests that completed within the
+	// measured window, per second of it; in open loop req/s is the rate
+	// sent, and this is what came back. Better: higher.
+	UnitCompleted = "done-req/s"
+	// UnitSendLagP50 and UnitSendLagP99 are the load agent's own lateness,
+	// actual send minus intended send, in ns. Better: lower.
+	UnitSendLagP50 = "send-lag-p50-ns"
+	UnitSendLagP99 = "send-lag-p99-ns"
+	// UnitEmuLateP99 is the TUN link emulator's release lateness, the
+	// larger of its two directions' P99, in ns. Better: lower.
+	UnitEmuLateP99 = "emu-late-p99-ns"
+	// UnitCPUBusy is the fraction of the host's CPU time (all CPUs) that
+	// was busy during the measured window, 0..1. Better: lower.
+	UnitCPUBusy = "cpu-busy"
+	// UnitSuspect is 1 when the repetition's own error is large against
+	// what it measures (see the runner's self-check), 0 otherwise: a
+	// figure of a line with suspect 1 may be the instrument's. Better:
+	// lower.
+	UnitSuspect = "suspect"
+)
+
 // Directions a Metric's Better field can name.
 const (
 	BetterLower  = "lower"

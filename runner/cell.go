@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tunebench/tunebench/agent"
 	"github.com/tunebench/tunebench/netem"
 	"github.com/tunebench/tunebench/results"
 	"github.com/tunebench/tunebench/scenarios"
@@ -21,7 +22,15 @@ const DefaultPort = 8080
 
 // outcome is what one repetition left: its sample, and what to undo.
 type outcome struct {
+	// sample names the repetition; when it has Failed set, it is the line
+	// to write.
 	sample results.Sample
+	// samples are the lines of a repetition that measured: one, or one
+	// per request of a mix.
+	samples []results.Sample
+	// note says why the samples may show the instrument's own error
+	// (see ownError.judge); "" when they are clean.
+	note string
 	// interrupted: the run's context ended before the measurement did, so
 	// the sample is no result and is not written.
 	interrupted bool
@@ -109,77 +118,194 @@ func (r *run) repetition(ctx context.Context, sl slot, seq int) (out outcome) {
 	failBare := fail
 	fail = func(err error) outcome { return failBare(withServerOutput(err, srv, slog)) }
 
-	before, err := snapshot(topo)
-	if err != nil {
-		return fail(fmt.Errorf("kernel evidence: %w", err))
-	}
 	cpu := cpuMeter{pgid: srv.cmd.Process.Pid, proc: "/proc"}
-	cpuBefore, err := cpu.read()
-	if err != nil {
-		return fail(err)
-	}
-	acfg := r.agentConfig(cell)
+	acfg := r.agentConfig(cell, sl.Rep)
 	kp.agent(&acfg)
-	watch := kp.watchServer(topo, r.port)
-	res, err := driveLoad(cctx, topo.Client.NS, r.o.Exe, acfg)
-	server := watch()
+	var m *measurement
+	var search *searchOutcome
+	if l := cellLoad(r.o.Suite.Load, cell); l.Model() == scenarios.ModelSearch {
+		search, err = r.search(cctx, l.Search, acfg, cell.Name(), sl.Rep, func(cfg agent.Config) (*measurement, error) {
+			return r.measure(cctx, topo, srv, kp, cpu, cfg)
+		})
+		if search != nil {
+			m = search.best
+		}
+	} else {
+		m, err = r.measure(cctx, topo, srv, kp, cpu, acfg)
+	}
 	if err != nil {
 		return fail(err)
-	}
-	after, err := snapshot(topo)
-	if err != nil {
-		return fail(fmt.Errorf("kernel evidence: %w", err))
-	}
-	evidence, err := kp.evidence(before, after, res, server)
-	if err != nil {
-		return fail(fmt.Errorf("kernel evidence: %w", err))
 	}
 	select {
 	case <-srv.exited:
 		return fail(fmt.Errorf("server exited during the load: %s", srv.exitedWith()))
 	default:
 	}
-	cpuAfter, err := cpu.read()
+	res := m.res
+	evidence, err := kp.evidence(m.before, m.after, res, m.server)
+	if err != nil {
+		return fail(fmt.Errorf("kernel evidence: %w", err))
+	}
+	payload, err := codecMetrics(res, m.serverCPU)
 	if err != nil {
 		return fail(err)
 	}
-	if err := fillSample(&out.sample, res); err != nil {
-		return fail(err)
-	}
-	out.sample.Extra = append(out.sample.Extra, evidence...)
-	payload, err := codecMetrics(res, cpuAfter-cpuBefore)
+	own, err := ownErrorOf(res, r.backend.Backend, m.emu, m.cpuBusy)
 	if err != nil {
 		return fail(err)
 	}
-	out.sample.Extra = append(out.sample.Extra, payload...)
-	out.sample.Elapsed = time.Since(started)
+	samples, err := r.samplesOf(out.sample, res)
+	if err != nil {
+		return fail(err)
+	}
+	scale := r.links[sl.Cell].RTT()
+	if scale <= 0 {
+		_, p50, _, _, _, _ := results.Summary(samples[0].Latency)
+		scale = p50
+	}
+	out.note = own.judge(scale)
+	var extra []results.Metric
+	if search != nil {
+		extra = append(extra, results.Metric{Value: search.rate, Unit: results.UnitSLORate, Better: results.BetterHigher})
+	}
+	extra = append(extra, results.Metric{Value: res.Throughput, Unit: results.UnitCompleted, Better: results.BetterHigher})
+	extra = append(extra, traceMetrics(res.Trace)...)
+	extra = append(extra, evidence...)
+	extra = append(extra, payload...)
+	extra = append(extra, own.metrics(out.note != "")...)
+	for i := range samples {
+		samples[i].Extra = append(samples[i].Extra, extra...)
+		samples[i].Elapsed = time.Since(started)
+	}
+	out.samples = samples
 	return out
 }
 
-// fillSample copies the agent's result into s, or says why the repetition
-// measured nothing worth a line.
-func fillSample(s *results.Sample, res *AgentResult) error {
+// measurement is one run of the load agent with the evidence around it.
+type measurement struct {
+	res           *agent.Result
+	before, after counters
+	server        *serverSockets
+	serverCPU     time.Duration
+	cpuBusy       float64 // host CPU busy share over the measured window; -1 unknown
+	emu           netem.Stats
+}
+
+// measure runs the load agent once with cfg and reads the kernel's
+// counters, the server's CPU time and the host's CPU around it.
+func (r *run) measure(ctx context.Context, topo *netem.Topology, srv *child, kp kernelPlan, cpu cpuMeter, cfg agent.Config) (*measurement, error) {
+	m := &measurement{cpuBusy: -1}
+	var err error
+	if m.before, err = snapshot(topo); err != nil {
+		return nil, fmt.Errorf("kernel evidence: %w", err)
+	}
+	cpuBefore, err := cpu.read()
+	if err != nil {
+		return nil, err
+	}
+	// The host's CPU is read at the end of the warmup and at the end of the
+	// load: the measured window, give or take the agent's start.
+	hostStart := make(chan cpuTimes, 1)
+	timer := time.AfterFunc(cfg.Warmup, func() {
+		if t, err := readHostCPU("/proc"); err == nil {
+			hostStart <- t
+		}
+	})
+	watch := kp.watchServer(topo, r.port)
+	m.res, err = driveLoad(ctx, topo.Client.NS, r.o.Exe, cfg)
+	m.server = watch()
+	timer.Stop()
+	if err != nil {
+		return nil, err
+	}
+	select {
+	case t0 := <-hostStart:
+		if t1, err := readHostCPU("/proc"); err == nil {
+			m.cpuBusy = busyShare(t0, t1)
+		}
+	default:
+	}
+	m.emu = topo.Stats()
+	if m.after, err = snapshot(topo); err != nil {
+		return nil, fmt.Errorf("kernel evidence: %w", err)
+	}
+	cpuAfter, err := cpu.read()
+	if err != nil {
+		return nil, err
+	}
+	m.serverCPU = cpuAfter - cpuBefore
+	return m, nil
+}
+
+// samplesOf turns the agent's result into the repetition's lines: one for
+// a one-request suite, named as the cell; one per request of a mix, named
+// cell/req=name. base carries the suite, cell and repetition. It says why
+// the repetition measured nothing worth a line.
+func (r *run) samplesOf(base results.Sample, res *agent.Result) ([]results.Sample, error) {
+	if err := checkResult(res.Requests, res.Errors, res.ErrorSamples); err != nil {
+		return nil, err
+	}
+	s := base
+	if err := fillSample(&s, res.Requests, res.Errors, res.Achieved, res.Latency, res.LatencyCO); err != nil {
+		return nil, err
+	}
+	names := reqNames(r.o.Suite)
+	if names == nil {
+		return []results.Sample{s}, nil
+	}
+	if len(res.PerRequest) != len(names) {
+		return nil, fmt.Errorf("load agent: %d per-request results for %d requests", len(res.PerRequest), len(names))
+	}
+	var out []results.Sample
+	for i, pr := range res.PerRequest {
+		s := base
+		s.Cell = reqCell(base.Cell, names[i])
+		if pr.Requests == 0 {
+			s.Failed = fmt.Sprintf("request %s: none sent in the measured window (weight too small for the duration)", names[i])
+			out = append(out, s)
+			continue
+		}
+		if err := fillSample(&s, pr.Requests, pr.Errors, pr.Achieved, pr.Latency, pr.LatencyCO); err != nil {
+			return nil, err
+		}
+		if pr.Errors >= pr.Requests {
+			s.Failed = fmt.Sprintf("request %s: no successful requests (%d of %d failed)", names[i], pr.Errors, pr.Requests)
+			if len(pr.ErrorSamples) > 0 {
+				s.Failed += ": " + pr.ErrorSamples[0]
+			}
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// checkResult says why a result with these counts measured nothing.
+func checkResult(requests, errs int, samples []string) error {
 	switch {
-	case res.Requests <= 0:
+	case requests <= 0:
 		return errors.New("load agent: no measured requests")
-	case res.Errors >= res.Requests:
-		msg := fmt.Sprintf("no successful requests (%d of %d failed)", res.Errors, res.Requests)
-		if len(res.ErrorSamples) > 0 {
-			msg += ": " + res.ErrorSamples[0]
+	case errs >= requests:
+		msg := fmt.Sprintf("no successful requests (%d of %d failed)", errs, requests)
+		if len(samples) > 0 {
+			msg += ": " + samples[0]
 		}
 		return errors.New(msg)
 	}
-	lat, err := DecodeHistogram(res.Latency)
+	return nil
+}
+
+// fillSample decodes one line's histograms into s.
+func fillSample(s *results.Sample, requests, errs int, achieved float64, latency, latencyCO []byte) error {
+	lat, err := agent.DecodeHistogram(latency)
 	if err != nil {
 		return fmt.Errorf("load agent: latency: %w", err)
 	}
-	co, err := DecodeHistogram(res.LatencyCO)
+	co, err := agent.DecodeHistogram(latencyCO)
 	if err != nil {
 		return fmt.Errorf("load agent: latency_co: %w", err)
 	}
-	s.Requests, s.Errors, s.Achieved = res.Requests, res.Errors, res.Achieved
+	s.Requests, s.Errors, s.Achieved = requests, errs, achieved
 	s.Latency, s.LatencyCO = lat, co
-	s.Extra = append(s.Extra, traceMetrics(res.Trace)...)
 	return nil
 }
 
@@ -240,24 +366,4 @@ func EnvName(knob string) string {
 		}
 		return '_'
 	}, knob)
-}
-
-// agentConfig is the load of one repetition of cell.
-func (r *run) agentConfig(cell scenarios.Cell) AgentConfig {
-	l := r.o.Suite.Load
-	keepAlive := true // HTTP/1.1's default when the matrix leaves it out
-	if v, ok := cell.Get("keepalive"); ok {
-		keepAlive = v == "on"
-	}
-	cfg := AgentConfig{
-		URL:       "http://" + r.serverAddr() + r.o.Suite.Server.Endpoint,
-		Rate:      l.Rate,
-		Warmup:    l.Warmup,
-		Duration:  l.Duration,
-		KeepAlive: keepAlive,
-		Timeout:   l.Timeout,
-	}
-	transportAgent(cell, &cfg)
-	cfg.Codec, _ = cell.Get("codec") // "": the agent decodes nothing
-	return cfg
 }

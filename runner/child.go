@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tunebench/tunebench/agent"
 	"github.com/tunebench/tunebench/netem"
 )
 
@@ -164,7 +165,7 @@ func startServer(ctx context.Context, ns *netem.Namespace, spec serverSpec) (*ch
 // driveLoad runs the load agent in the client host with cfg on its stdin and
 // returns its result. When ctx ends first the agent is stopped and ctx's
 // error returned.
-func driveLoad(ctx context.Context, ns *netem.Namespace, exe string, cfg AgentConfig) (*AgentResult, error) {
+func driveLoad(ctx context.Context, ns *netem.Namespace, exe string, cfg agent.Config) (*agent.Result, error) {
 	in, err := json.Marshal(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("load agent: %w", err)
@@ -189,7 +190,7 @@ func driveLoad(ctx context.Context, ns *netem.Namespace, exe string, cfg AgentCo
 	if out.over {
 		return nil, fmt.Errorf("load agent: its result is over %d bytes; it is not the agent's JSON", maxAgentOutput)
 	}
-	var res AgentResult
+	var res agent.Result
 	dec := json.NewDecoder(bytes.NewReader(out.Bytes()))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&res); err != nil {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tunebench/tunebench/agent"
 	"github.com/tunebench/tunebench/results"
 )
 
@@ -37,7 +38,7 @@ const (
 //     codec's Content-Type and decoded), decode-ns (median decoding time in
 //     the agent) and encode-ns (median of the server's "Server-Timing:
 //     encode;dur=", when it sends one).
-func codecMetrics(res *AgentResult, serverCPU time.Duration) ([]results.Metric, error) {
+func codecMetrics(res *agent.Result, serverCPU time.Duration) ([]results.Metric, error) {
 	done := res.Requests + res.Warmup
 	if done <= 0 {
 		return nil, nil
@@ -52,14 +53,14 @@ func codecMetrics(res *AgentResult, serverCPU time.Duration) ([]results.Metric, 
 	}
 	m = append(m, results.Metric{Value: float64(c.Decoded) / float64(res.Requests), Unit: UnitDecoded, Better: results.BetterHigher})
 	if c.Decoded > 0 {
-		h, err := DecodeHistogram(c.Decode)
+		h, err := agent.DecodeHistogram(c.Decode)
 		if err != nil {
 			return nil, fmt.Errorf("load agent: decode times: %w", err)
 		}
 		m = append(m, results.Metric{Value: float64(h.ValueAtPercentile(50)), Unit: UnitDecode, Better: results.BetterLower})
 	}
 	if c.Encoded > 0 {
-		h, err := DecodeHistogram(c.Encode)
+		h, err := agent.DecodeHistogram(c.Encode)
 		if err != nil {
 			return nil, fmt.Errorf("load agent: encode times: %w", err)
 		}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tunebench/tunebench/agent"
 	"github.com/tunebench/tunebench/netem"
 	"github.com/tunebench/tunebench/results"
 	"github.com/tunebench/tunebench/scenarios"
@@ -150,7 +151,7 @@ func writeSysctl(h *netem.Host, key, value string) error {
 }
 
 // agent sets the client-side socket options of the plan on cfg.
-func (k kernelPlan) agent(cfg *AgentConfig) {
+func (k kernelPlan) agent(cfg *agent.Config) {
 	cfg.FastOpen = k.tfo == "on"
 	cfg.Congestion = k.cc
 	cfg.Nagle = k.nodelay == "off"
@@ -173,7 +174,7 @@ func snapshot(topo *netem.Topology) (counters, error) {
 // returns the metrics to write. Counter deltas cover the whole load, warmup
 // included (the agent runs both in one attack), and are divided by every
 // request sent (warmup and measured) to give the /op figures.
-func (k kernelPlan) evidence(before, after counters, res *AgentResult, server *serverSockets) ([]results.Metric, error) {
+func (k kernelPlan) evidence(before, after counters, res *agent.Result, server *serverSockets) ([]results.Metric, error) {
 	cd, sd := after.client.Delta(before.client), after.server.Delta(before.server)
 	ops := float64(res.Requests + res.Warmup)
 	if ops <= 0 {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tunebench/tunebench/agent"
 	"github.com/tunebench/tunebench/netem"
 	"github.com/tunebench/tunebench/scenarios"
 )
@@ -40,7 +41,7 @@ func TestKernelPlanOf(t *testing.T) {
 	if !reflect.DeepEqual(k, want) {
 		t.Errorf("kernelPlanOf = %+v; want %+v", k, want)
 	}
-	var cfg AgentConfig
+	var cfg agent.Config
 	k.agent(&cfg)
 	if !cfg.FastOpen || cfg.Congestion != "cubic" || !cfg.Nagle {
 		t.Errorf("agent config %+v; want Fast Open, cubic, Nagle", cfg)
@@ -61,12 +62,12 @@ func TestKernelEvidence(t *testing.T) {
 		return counters{client: netem.Counters(client), server: netem.Counters(server)}
 	}
 	zero := cnt(nil, nil)
-	res := func(s *SocketReport) *AgentResult { return &AgentResult{Requests: 90, Warmup: 10, Sockets: s} }
+	res := func(s *agent.SocketReport) *agent.Result { return &agent.Result{Requests: 90, Warmup: 10, Sockets: s} }
 	for _, tc := range []struct {
 		name    string
 		plan    kernelPlan
 		after   counters
-		res     *AgentResult
+		res     *agent.Result
 		server  *serverSockets
 		want    map[string]float64
 		wantErr string
@@ -89,13 +90,13 @@ func TestKernelEvidence(t *testing.T) {
 			name:  "tfo: a burst of connections before the first response only asks for cookies",
 			plan:  kernelPlan{tfo: "on"},
 			after: cnt(nil, map[string]uint64{netem.CounterPassiveOpens: 4, netem.CounterTFOCookieReqd: 4}),
-			res:   res(&SocketReport{Conns: 4, Later: 0}),
+			res:   res(&agent.SocketReport{Conns: 4, Later: 0}),
 			want:  map[string]float64{"tfo-active/op": 0, "tfo-cookie/op": 0.04},
 		},
 		{
 			name: "tfo disabled by policy (agent report)", plan: kernelPlan{tfo: "on"},
 			after:   cnt(nil, map[string]uint64{netem.CounterPassiveOpens: 10, netem.CounterTFOCookieReqd: 10}),
-			res:     res(&SocketReport{Conns: 10, Later: 9}),
+			res:     res(&agent.SocketReport{Conns: 10, Later: 9}),
 			wantErr: "9 opened after the first response",
 		},
 		{
@@ -117,12 +118,12 @@ func TestKernelEvidence(t *testing.T) {
 			name:  "cc retrans",
 			plan:  kernelPlan{cc: "cubic"},
 			after: cnt(nil, map[string]uint64{netem.CounterRetransSegs: 50}),
-			res:   res(&SocketReport{Conns: 3, Congestion: map[string]int{"cubic": 3}, NoDelay: 3, Retrans: 2}),
+			res:   res(&agent.SocketReport{Conns: 3, Congestion: map[string]int{"cubic": 3}, NoDelay: 3, Retrans: 2}),
 			want:  map[string]float64{"retrans/op": 0.5, "client-retrans/op": 0.02},
 		},
 		{
 			name: "cc not what the socket says", plan: kernelPlan{cc: "cubic"}, after: zero,
-			res:     res(&SocketReport{Conns: 3, Congestion: map[string]int{"cubic": 2, "bbr": 1}}),
+			res:     res(&agent.SocketReport{Conns: 3, Congestion: map[string]int{"cubic": 2, "bbr": 1}}),
 			wantErr: "cc=cubic, but 1 of the agent's connections read back TCP_CONGESTION bbr",
 		},
 		{
@@ -132,12 +133,12 @@ func TestKernelEvidence(t *testing.T) {
 		},
 		{
 			name: "nodelay off but set", plan: kernelPlan{nodelay: "off"}, after: zero,
-			res:     res(&SocketReport{Conns: 4, NoDelay: 1}),
+			res:     res(&agent.SocketReport{Conns: 4, NoDelay: 1}),
 			wantErr: "nodelay=off, but 1 of the agent's 4 connections read back TCP_NODELAY set",
 		},
 		{
 			name: "nodelay on", plan: kernelPlan{nodelay: "on"}, after: zero,
-			res:  res(&SocketReport{Conns: 4, NoDelay: 4}),
+			res:  res(&agent.SocketReport{Conns: 4, NoDelay: 4}),
 			want: map[string]float64{},
 		},
 	} {
@@ -285,9 +286,9 @@ func TestKernelTFOPolicy(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var cfg AgentConfig
+			var cfg agent.Config
 			k.agent(&cfg)
-			d := net.Dialer{Control: chainControls(socketControls(cfg))}
+			d := net.Dialer{Control: agent.DialControl(cfg)}
 			var dialErr error
 			for range 4 {
 				dialErr = topo.Client.NS.Do(func() error {
@@ -322,7 +323,7 @@ func TestKernelTFOPolicy(t *testing.T) {
 			}
 			cd, sd := after.client.Delta(before.client), after.server.Delta(before.server)
 			t.Logf("client active %d fail %d; server passive %d cookie %d", cd[netem.CounterTFOActive], cd[netem.CounterTFOActiveFail], sd[netem.CounterTFOPassive], sd[netem.CounterTFOCookieReqd])
-			_, err = k.evidence(before, after, &AgentResult{Requests: 4}, nil)
+			_, err = k.evidence(before, after, &agent.Result{Requests: 4}, nil)
 			switch {
 			case policy == "server" && (err == nil || !strings.Contains(err.Error(), "disabled by policy")):
 				t.Errorf("Fast Open disabled in the server: evidence error %v; want the cell failed as disabled by policy", err)

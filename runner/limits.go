@@ -3,14 +3,14 @@ package runner
 import (
 	"bufio"
 	"fmt"
-	"io"
-	"math"
 	"os"
 	"strconv"
 	"strings"
 
-	vegeta "github.com/tsenart/vegeta/v12/lib"
 	"golang.org/x/sys/unix"
+
+	"github.com/tunebench/tunebench/agent"
+	"github.com/tunebench/tunebench/scenarios"
 )
 
 // A cell's load must fit the client host before the run starts: a cell that
@@ -26,30 +26,11 @@ const (
 	// 32768–60999, whatever the host set. The server closes first, so the
 	// client's ports are not held in TIME_WAIT.
 	ephemeralLow, ephemeralHigh = 32768, 60999
-	// agentFDSlack is the descriptors the agent needs besides its
-	// connections: stdio, the runtime's epoll and pipes, with room.
-	agentFDSlack = 64
 	// connMemory is what one open connection costs the agent and the two
 	// kernels, roughly: a goroutine, the transport's buffers and two
 	// sockets with little queued.
 	connMemory = 64 << 10
 )
-
-// agentConns is the most connections cfg's load can hold open at once.
-func agentConns(cfg AgentConfig) int {
-	timeout := cfg.Timeout
-	if timeout <= 0 {
-		timeout = vegeta.DefaultTimeout
-	}
-	n := math.Ceil(cfg.Rate*timeout.Seconds()) + 1
-	if cfg.MaxConnections > 0 && float64(cfg.MaxConnections) < n {
-		return cfg.MaxConnections
-	}
-	if n > math.MaxInt32 {
-		return math.MaxInt32
-	}
-	return int(n)
-}
 
 // hostLimits are what the client host offers a load agent.
 type hostLimits struct {
@@ -79,14 +60,14 @@ func readHostLimits() hostLimits {
 }
 
 // fits says why a load of cfg cannot run within l, or nil if it can.
-func (l hostLimits) fits(cfg AgentConfig) error {
-	conns := agentConns(cfg)
-	load := fmt.Sprintf("at %g requests/s with a %v request timeout, a stalled server holds up to %d connections open", cfg.Rate, effectiveTimeout(cfg), conns)
-	fix := "lower load.rate or load.timeout (rate × timeout bounds the open connections)"
+func (l hostLimits) fits(cfg agent.Config) error {
+	conns := agent.MaxConns(cfg)
+	load := fmt.Sprintf("the load (%s) holds up to %d connections open", describeLoad(cfg), conns)
+	fix := "lower the load (rate × timeout, connections or burst size bound the open connections)"
 	switch {
 	case conns > l.ports:
-		return fmt.Errorf("%s, over the %d ephemeral ports (%d–%d) of the client host; lower load.rate or load.timeout so that rate × timeout stays under %d", load, l.ports, ephemeralLow, ephemeralHigh, l.ports)
-	case l.fds > 0 && uint64(conns+agentFDSlack) > l.fds:
+		return fmt.Errorf("%s, over the %d ephemeral ports (%d–%d) of the client host; lower the load so that it stays under %d", load, l.ports, ephemeralLow, ephemeralHigh, l.ports)
+	case l.fds > 0 && uint64(conns+agent.FDSlack) > l.fds:
 		how := "raise the hard limit (ulimit -Hn, LimitNOFILE= in a unit) or run with CAP_SYS_RESOURCE"
 		if l.canRaise {
 			how = "raise fs.nr_open"
@@ -98,11 +79,19 @@ func (l hostLimits) fits(cfg AgentConfig) error {
 	return nil
 }
 
-func effectiveTimeout(cfg AgentConfig) any {
-	if cfg.Timeout <= 0 {
-		return vegeta.DefaultTimeout
+// describeLoad says what cfg's load is, for messages.
+func describeLoad(cfg agent.Config) string {
+	switch cfg.Model() {
+	case agent.ModelConnections:
+		return fmt.Sprintf("%d connections", cfg.Connections)
+	case agent.ModelBurst:
+		return fmt.Sprintf("bursts of %d every %v", cfg.Burst.Connections, cfg.Burst.Every)
 	}
-	return cfg.Timeout
+	t := cfg.Timeout
+	if t <= 0 {
+		t = agent.DefaultTimeout
+	}
+	return fmt.Sprintf("%g requests/s with a %v request timeout", cfg.Rate, t)
 }
 
 // checkFits refuses, before anything is built, a run one of whose cells
@@ -110,36 +99,14 @@ func effectiveTimeout(cfg AgentConfig) any {
 func (r *run) checkFits() error {
 	l := readHostLimits()
 	for _, c := range r.o.Cells {
-		if err := l.fits(r.agentConfig(c)); err != nil {
+		cfg := r.agentConfig(c, 1)
+		if ld := cellLoad(r.o.Suite.Load, c); ld.Model() == scenarios.ModelSearch {
+			cfg.Rate = searchMax(ld.Search)
+		}
+		if err := l.fits(cfg); err != nil {
 			return fmt.Errorf("runner: cell %s cannot run here: %w", c.Name(), err)
 		}
 	}
-	return nil
-}
-
-// raiseNoFile lets the load agent open the descriptors cfg's load may need:
-// it raises the soft RLIMIT_NOFILE, and as root the hard one, to the
-// connections agentConns allows for plus agentFDSlack, and says so on
-// stderr. It fails, before any request, if the limit cannot be raised
-// that far.
-func raiseNoFile(cfg AgentConfig, stderr io.Writer) error {
-	need := uint64(agentConns(cfg) + agentFDSlack)
-	var rl unix.Rlimit
-	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &rl); err != nil {
-		return fmt.Errorf("load agent: reading RLIMIT_NOFILE: %w", err)
-	}
-	if rl.Cur >= need {
-		return nil
-	}
-	was := rl
-	rl.Cur = need
-	if rl.Max < need {
-		rl.Max = need
-	}
-	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &rl); err != nil {
-		return fmt.Errorf("load agent: the load may hold %d connections open and needs %d descriptors, but RLIMIT_NOFILE is %d (hard %d) and raising it failed: %w; raise the hard limit (ulimit -Hn) or run with CAP_SYS_RESOURCE", need-agentFDSlack, need, was.Cur, was.Max, err)
-	}
-	fmt.Fprintf(stderr, "load agent: raised RLIMIT_NOFILE from %d (hard %d) to %d (hard %d) for up to %d connections\n", was.Cur, was.Max, rl.Cur, rl.Max, need-agentFDSlack)
 	return nil
 }
 

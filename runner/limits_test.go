@@ -3,29 +3,44 @@ package runner
 import (
 	"bytes"
 	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os/exec"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/tunebench/tunebench/agent"
 )
 
-func TestAgentConns(t *testing.T) {
-	tests := []struct {
-		cfg  AgentConfig
-		want int
-	}{
-		{AgentConfig{Rate: 20, Timeout: 10 * time.Second}, 201},
-		{AgentConfig{Rate: 0.5, Timeout: time.Second}, 2},
-		{AgentConfig{Rate: 100}, 3001}, // vegeta's 30 s default timeout
-		{AgentConfig{Rate: 1000, Timeout: 10 * time.Second, MaxConnections: 50}, 50},
-	}
-	for _, tt := range tests {
-		if got := agentConns(tt.cfg); got != tt.want {
-			t.Errorf("agentConns(%+v) = %d; want %d", tt.cfg, got, tt.want)
+// countingServer is a test HTTP server on 127.0.0.1 that answers after a
+// delay and counts the TCP connections it accepts.
+type countingServer struct {
+	URL   string
+	conns atomic.Int64
+}
+
+func newCountingServer(t *testing.T, delay time.Duration) *countingServer {
+	t.Helper()
+	s := &countingServer{}
+	ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(delay)
+		io.WriteString(w, "ok")
+	}))
+	ts.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			s.conns.Add(1)
 		}
 	}
+	ts.Start()
+	t.Cleanup(ts.Close)
+	s.URL = ts.URL
+	return s
 }
 
 // TestHostLimitsFit: each limit refuses a load over it with the numbers
@@ -35,14 +50,16 @@ func TestHostLimitsFit(t *testing.T) {
 	tests := []struct {
 		name string
 		l    hostLimits
-		cfg  AgentConfig
+		cfg  agent.Config
 		want string // "" fits
 	}{
-		{"small", l, AgentConfig{Rate: 50, Timeout: 10 * time.Second}, ""},
-		{"ports", l, AgentConfig{Rate: 5000, Timeout: 10 * time.Second}, "at 5000 requests/s with a 10s request timeout, a stalled server holds up to 50001 connections open, over the 28232 ephemeral ports (32768–60999) of the client host; lower load.rate or load.timeout"},
-		{"descriptors", hostLimits{ports: 28232, fds: 1024, fdsWhy: "the RLIMIT_NOFILE hard limit, 1024"}, AgentConfig{Rate: 200, Timeout: 10 * time.Second}, "2001 connections open, and the load agent may open 1024 descriptors (the RLIMIT_NOFILE hard limit, 1024); raise the hard limit (ulimit -Hn"},
-		{"descriptors with CAP_SYS_RESOURCE", hostLimits{ports: 28232, fds: 1024, canRaise: true, fdsWhy: "fs.nr_open, 1024"}, AgentConfig{Rate: 200, Timeout: 10 * time.Second}, "raise fs.nr_open"},
-		{"memory", hostLimits{ports: 28232, fds: 1 << 20, memory: 64 << 20}, AgentConfig{Rate: 2000, Timeout: 10 * time.Second}, "about 1250 MiB at 64 KiB each, over the 64 MiB of memory available"},
+		{"small", l, agent.Config{Rate: 50, Timeout: 10 * time.Second}, ""},
+		// The agent caps what is in flight: a high rate fits.
+		{"high rate", l, agent.Config{Rate: 50000, Timeout: 10 * time.Second}, ""},
+		{"ports", l, agent.Config{Connections: 30000}, "the load (30000 connections) holds up to 30000 connections open, over the 28232 ephemeral ports (32768–60999) of the client host; lower the load"},
+		{"descriptors", hostLimits{ports: 28232, fds: 1024, fdsWhy: "the RLIMIT_NOFILE hard limit, 1024"}, agent.Config{Rate: 200, Timeout: 10 * time.Second}, "2001 connections open, and the load agent may open 1024 descriptors (the RLIMIT_NOFILE hard limit, 1024); raise the hard limit (ulimit -Hn"},
+		{"descriptors with CAP_SYS_RESOURCE", hostLimits{ports: 28232, fds: 1024, canRaise: true, fdsWhy: "fs.nr_open, 1024"}, agent.Config{Rate: 200, Timeout: 10 * time.Second}, "raise fs.nr_open"},
+		{"memory", hostLimits{ports: 28232, fds: 1 << 20, memory: 64 << 20}, agent.Config{Rate: 2000, Timeout: 10 * time.Second}, "up to 4096 connections open, about 256 MiB at 64 KiB each, over the 64 MiB of memory available"},
 	}
 	for _, tt := range tests {
 		err := tt.l.fits(tt.cfg)
@@ -66,8 +83,8 @@ func TestHostLimitsFit(t *testing.T) {
 // the numbers and the fix, rather than failing midway.
 func TestAgentRaisesNoFile(t *testing.T) {
 	needRoot(t)
-	srv := newAgentServer(t, sleepHandler(time.Second))
-	cfg := AgentConfig{URL: srv.URL + "/", Rate: 300, Duration: time.Second, Timeout: 5 * time.Second}
+	srv := newCountingServer(t, time.Second)
+	cfg := agent.Config{URL: srv.URL + "/", Rate: 300, Duration: time.Second, Timeout: 5 * time.Second}
 	in, _ := json.Marshal(cfg)
 	cmd := exec.Command("/bin/sh", "-c", `ulimit -n 256 && exec "$0" load`, tunebench(t))
 	cmd.Stdin = bytes.NewReader(in)
@@ -90,7 +107,7 @@ func TestAgentRaisesNoFile(t *testing.T) {
 	if err != nil {
 		t.Fatalf("tunebench load: %v", err)
 	}
-	var res AgentResult
+	var res agent.Result
 	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
 		t.Fatal(err)
 	}

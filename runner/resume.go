@@ -83,7 +83,17 @@ func (r *run) checkResume(f *results.File, want []results.Config, count int) (ma
 		index[c.Name()] = i
 	}
 	done := make(map[slot]bool)
+	// A mix writes one line per request (cell/req=name): the repetition
+	// is present once any of them is, and each may appear once.
+	mix := reqNames(r.o.Suite) != nil
+	seenLine := make(map[string]bool)
 	mark := func(suite, cell string, rep, line int) error {
+		full := cell
+		if mix {
+			if i := strings.LastIndex(cell, "/req="); i >= 0 {
+				cell = cell[:i]
+			}
+		}
 		i, ok := index[cell]
 		switch {
 		case suite != r.suite:
@@ -92,9 +102,10 @@ func (r *run) checkResume(f *results.File, want []results.Config, count int) (ma
 			return fmt.Errorf("runner: --resume %s:%d: cell %s is not among the cells this run measures; give the --only the file's run had", f.Name, line, cell)
 		case rep < 1 || rep > count:
 			return fmt.Errorf("runner: --resume %s:%d: %s repetition %d is outside 1..%d", f.Name, line, cell, rep, count)
-		case done[slot{i, rep}]:
-			return fmt.Errorf("runner: --resume %s:%d: %s repetition %d is in the file twice", f.Name, line, cell, rep)
+		case seenLine[fmt.Sprintf("%s#%d", full, rep)]:
+			return fmt.Errorf("runner: --resume %s:%d: %s repetition %d is in the file twice", f.Name, line, full, rep)
 		}
+		seenLine[fmt.Sprintf("%s#%d", full, rep)] = true
 		done[slot{i, rep}] = true
 		return nil
 	}

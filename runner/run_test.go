@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -18,6 +19,7 @@ import (
 
 	"golang.org/x/perf/benchfmt"
 
+	"github.com/tunebench/tunebench/agent"
 	"github.com/tunebench/tunebench/netem"
 	"github.com/tunebench/tunebench/results"
 )
@@ -428,9 +430,10 @@ load: {rate: 20, duration: 1s}
 		t.Errorf("defaults: got count %d, port %d, cell timeout %v, seed %d, suite %q; want 6, %d, 31s, a seed, \"Opts\"",
 			count, r.port, r.cellTimeout, r.o.Seed, r.suite, DefaultPort)
 	}
-	cfg := r.agentConfig(cells[0])
-	want := AgentConfig{URL: "http://198.18.0.2:8080/orders?items=20", Rate: 20, Duration: time.Second, KeepAlive: true, Timeout: 10 * time.Second}
-	if cfg != want {
+	cfg := r.agentConfig(cells[0], 1)
+	want := agent.Config{URL: "http://198.18.0.2:8080/orders?items=20", Rate: 20, Duration: time.Second, KeepAlive: true, Timeout: 10 * time.Second,
+		Seed: mixSeed(r.o.Seed, cells[0].Name(), 1)}
+	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("agentConfig:\ngot  %+v\nwant %+v", cfg, want)
 	}
 }

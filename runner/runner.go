@@ -3,8 +3,8 @@
 // cell's emulated link, starts the server in one and the load agent in the
 // other, and appends what the agent measured to the results file at once.
 //
-// The load agent, `tunebench load`, lives here too (see AgentConfig and
-// RunAgent): it is the child process that drives the load.
+// The load agent, `tunebench load`, is package agent: the runner writes
+// its agent.Config and reads its agent.Result.
 package runner
 
 import (
@@ -86,6 +86,7 @@ type run struct {
 	port        int
 	cellTimeout time.Duration
 	tag         string // tells this run's hosts from another Run's in the process
+	progress    io.Writer // Options.Progress or io.Discard
 }
 
 // Run measures o.Count repetitions of every cell of o.Cells. A repetition
@@ -118,6 +119,7 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 	if progress == nil {
 		progress = io.Discard
 	}
+	r.progress = progress
 
 	if r.backend, err = netem.ChooseBackend(o.Backend); err != nil {
 		return sum, fmt.Errorf("runner: %w", err)
@@ -181,20 +183,33 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 			break
 		}
 		s := out.sample
-		werr := w.Write(s)
-		if werr == nil && sidecar != nil {
-			werr = sidecar.Write(s)
+		lines := out.samples
+		if len(lines) == 0 {
+			lines = []results.Sample{s}
+		}
+		var werr error
+		for _, line := range lines {
+			if werr = w.Write(line); werr == nil && sidecar != nil {
+				werr = sidecar.Write(line)
+			}
+			if werr != nil {
+				break
+			}
+			if line.Failed != "" && sum.FirstFailure == "" {
+				sum.FirstFailure = oneLine(line.Failed)
+			}
+			text := progressLine(i+1, len(plan), line)
+			if out.note != "" && line.Failed == "" {
+				text += " SUSPECT: " + out.note
+			}
+			fmt.Fprintln(progress, text)
 		}
 		if werr == nil {
 			sum.Reps++
-			if s.Failed != "" {
+			if s.Failed != "" || lines[0].Failed != "" && len(lines) == 1 {
 				sum.Failed++
-				if sum.FirstFailure == "" {
-					sum.FirstFailure = oneLine(s.Failed)
-				}
 			}
-			fmt.Fprintln(progress, progressLine(i+1, len(plan), s))
-			emit(repEvent(start, sum.Reps, toMeasure, len(o.Cells), s))
+			emit(repEvent(start, sum.Reps, toMeasure, len(o.Cells), lines[0]))
 		}
 		if err := out.teardown(); err != nil {
 			fmt.Fprintf(progress, "warning: %s rep %d: teardown: %v\n", s.Cell, s.Rep, err)
@@ -253,6 +268,11 @@ func newRun(o Options) (*run, int, error) {
 	}
 	if r.cellTimeout == 0 {
 		r.cellTimeout = suite.Load.Warmup + suite.Load.Duration + scenarios.CellTimeoutSlack
+	}
+	if suite.Load.Model() == scenarios.ModelSearch {
+		// A search runs up to searchMaxProbes loads in one repetition;
+		// the parser's default bounds one.
+		r.cellTimeout = max(r.cellTimeout, searchTime(suite.Load)+scenarios.CellTimeoutSlack)
 	}
 	for _, c := range o.Cells {
 		l := netemLink(c.Link)

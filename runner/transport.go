@@ -4,18 +4,19 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tunebench/tunebench/agent"
 	"github.com/tunebench/tunebench/results"
 	"github.com/tunebench/tunebench/scenarios"
 )
 
 // The transport knobs: tls, http, client_idle reach the load agent through
-// its AgentConfig; tls, http, max_requests and server_idle reach the server
+// its agent.Config; tls, http, max_requests and server_idle reach the server
 // through TUNEBENCH_* (see ServerEnv), which the reference server reads in
 // servers.TransportFromEnv.
 
 // transportAgent sets the cell's transport knobs on cfg: https:// when TLS
 // is on, the TLS mode, HTTP/2, and the client's idle timeout.
-func transportAgent(cell scenarios.Cell, cfg *AgentConfig) {
+func transportAgent(cell scenarios.Cell, cfg *agent.Config) {
 	if v, ok := cell.Get("tls"); ok {
 		cfg.TLS = v
 		if v != "off" {
@@ -62,7 +63,7 @@ const (
 //
 // A phase no measured request had (connect with warm keep-alive) is left
 // out rather than written as 0.
-func traceMetrics(t *TraceReport) []results.Metric {
+func traceMetrics(t *agent.TraceReport) []results.Metric {
 	if t == nil || t.Requests == 0 {
 		return nil
 	}
@@ -80,7 +81,7 @@ func traceMetrics(t *TraceReport) []results.Metric {
 		ms = append(ms, results.Metric{Value: per(t.HTTP2), Unit: unitHTTP2, Better: transportHigher})
 	}
 	for _, p := range []struct {
-		ph   Phase
+		ph   agent.Phase
 		unit string
 	}{{t.Connect, unitConnectP50}, {t.Handshake, unitHandshakeP50}, {t.TTFB, unitTTFBP50}, {t.Body, unitBodyP50}} {
 		if p.ph.Count > 0 {

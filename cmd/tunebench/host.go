@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tunebench/tunebench/agent"
 	"github.com/tunebench/tunebench/netem"
-	"github.com/tunebench/tunebench/runner"
 	"github.com/tunebench/tunebench/servers"
 )
 
@@ -122,7 +122,7 @@ func cmdLoad(ctx context.Context, stdout, stderr io.Writer, args []string) error
 	if err := fs.Parse(args); err != nil {
 		return flagError(fs, err)
 	}
-	return runner.AgentMain(ctx, os.Stdin, stdout, stderr)
+	return agent.Main(ctx, os.Stdin, stdout, stderr)
 }
 
 // substitute replaces {server} and {client} with the hosts' addresses.

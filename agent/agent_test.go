@@ -1,4 +1,4 @@
-package runner
+package agent
 
 import (
 	"bytes"
@@ -55,10 +55,10 @@ func sleepHandler(d time.Duration) http.HandlerFunc {
 }
 
 // runAgent runs cfg and fails the test on an error.
-func runAgent(t *testing.T, cfg AgentConfig) *AgentResult {
+func runAgent(t *testing.T, cfg Config) *Result {
 	t.Helper()
 	var stderr bytes.Buffer
-	res, err := RunAgent(context.Background(), cfg, &stderr)
+	res, err := Run(context.Background(), cfg, &stderr)
 	if err != nil {
 		t.Fatalf("RunAgent: %v\nstderr:\n%s", err, stderr.String())
 	}
@@ -67,7 +67,7 @@ func runAgent(t *testing.T, cfg AgentConfig) *AgentResult {
 }
 
 // histograms decodes both histograms of res.
-func histograms(t *testing.T, res *AgentResult) (lat, co *hdrhistogram.Histogram) {
+func histograms(t *testing.T, res *Result) (lat, co *hdrhistogram.Histogram) {
 	t.Helper()
 	lat, err := DecodeHistogram(res.Latency)
 	if err != nil {
@@ -83,29 +83,29 @@ func histograms(t *testing.T, res *AgentResult) (lat, co *hdrhistogram.Histogram
 func TestAgentPlan(t *testing.T) {
 	tests := []struct {
 		name                string
-		cfg                 AgentConfig
+		cfg                 Config
 		interval            time.Duration
 		warmupHits, allHits uint64
 		wantErr             string
 	}{
-		{name: "brief", cfg: AgentConfig{URL: "http://198.18.0.2:8080/orders?items=20", Rate: 50, Warmup: 500 * time.Millisecond, Duration: time.Second},
+		{name: "brief", cfg: Config{URL: "http://198.18.0.2:8080/orders?items=20", Rate: 50, Warmup: 500 * time.Millisecond, Duration: time.Second},
 			interval: 20 * time.Millisecond, warmupHits: 25, allHits: 75},
-		{name: "no warmup", cfg: AgentConfig{URL: "http://h/", Rate: 100, Duration: time.Second},
+		{name: "no warmup", cfg: Config{URL: "http://h/", Rate: 100, Duration: time.Second},
 			interval: 10 * time.Millisecond, warmupHits: 0, allHits: 100},
-		{name: "fractional rate", cfg: AgentConfig{URL: "https://h/", Rate: 0.5, Warmup: 3 * time.Second, Duration: 10 * time.Second},
+		{name: "fractional rate", cfg: Config{URL: "https://h/", Rate: 0.5, Warmup: 3 * time.Second, Duration: 10 * time.Second},
 			interval: 2 * time.Second, warmupHits: 1, allHits: 6},
-		{name: "rate not dividing 1s", cfg: AgentConfig{URL: "http://h/", Rate: 3, Duration: time.Second},
+		{name: "rate not dividing 1s", cfg: Config{URL: "http://h/", Rate: 3, Duration: time.Second},
 			interval: 333333333, warmupHits: 0, allHits: 3},
-		{name: "bad scheme", cfg: AgentConfig{URL: "ftp://h/", Rate: 1, Duration: time.Second}, wantErr: "scheme must be http or https"},
-		{name: "no host", cfg: AgentConfig{URL: "http:///orders", Rate: 1, Duration: time.Second}, wantErr: "no host"},
-		{name: "zero rate", cfg: AgentConfig{URL: "http://h/", Duration: time.Second}, wantErr: "rate 0"},
-		{name: "zero duration", cfg: AgentConfig{URL: "http://h/", Rate: 1}, wantErr: "duration 0s"},
-		{name: "negative warmup", cfg: AgentConfig{URL: "http://h/", Rate: 1, Duration: time.Second, Warmup: -1}, wantErr: "warmup -1ns: negative"},
-		{name: "no measured hit", cfg: AgentConfig{URL: "http://h/", Rate: 1, Duration: 500 * time.Millisecond}, wantErr: "no request falls in it"},
+		{name: "bad scheme", cfg: Config{URL: "ftp://h/", Rate: 1, Duration: time.Second}, wantErr: "scheme must be http or https"},
+		{name: "no host", cfg: Config{URL: "http:///orders", Rate: 1, Duration: time.Second}, wantErr: "no host"},
+		{name: "zero rate", cfg: Config{URL: "http://h/", Duration: time.Second}, wantErr: "rate 0"},
+		{name: "zero duration", cfg: Config{URL: "http://h/", Rate: 1}, wantErr: "duration 0s"},
+		{name: "negative warmup", cfg: Config{URL: "http://h/", Rate: 1, Duration: time.Second, Warmup: -1}, wantErr: "warmup -1ns: negative"},
+		{name: "no measured hit", cfg: Config{URL: "http://h/", Rate: 1, Duration: 500 * time.Millisecond}, wantErr: "no request falls in it"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := newAgentPlan(tt.cfg)
+			p, err := newPlan(tt.cfg)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("got error %v; want one containing %q", err, tt.wantErr)
@@ -123,43 +123,9 @@ func TestAgentPlan(t *testing.T) {
 	}
 }
 
-// TestAgentPacerSchedule pins what due() assumes of vegeta's ConstantPacer:
-// the hit counted k is sent at (k+1)·interval after the start (the first one
-// interval in, not at the start), behind schedule it goes at once, and the
-// agent's pacer stops after the planned number of hits.
-func TestAgentPacerSchedule(t *testing.T) {
-	p, err := newAgentPlan(AgentConfig{URL: "http://h/", Rate: 50, Warmup: 100 * time.Millisecond, Duration: 200 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pacer := p.pacer()
-	tests := []struct {
-		name     string
-		elapsed  time.Duration
-		hits     uint64
-		wantWait time.Duration
-		wantStop bool
-	}{
-		{name: "first hit one interval in", elapsed: 0, hits: 0, wantWait: p.due(0)},
-		{name: "on time", elapsed: p.due(4), hits: 5, wantWait: p.due(5) - p.due(4)},
-		{name: "mid interval", elapsed: p.due(4) + 5*time.Millisecond, hits: 5, wantWait: p.due(5) - p.due(4) - 5*time.Millisecond},
-		{name: "behind", elapsed: p.due(9), hits: 5, wantWait: 0},
-		{name: "last", elapsed: p.due(13), hits: 14, wantWait: p.due(14) - p.due(13)},
-		{name: "stop", elapsed: p.due(14), hits: 15, wantStop: true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			wait, stop := pacer.Pace(tt.elapsed, tt.hits)
-			if wait != tt.wantWait || stop != tt.wantStop {
-				t.Errorf("Pace(%v, %d) = %v, %v; want %v, %v", tt.elapsed, tt.hits, wait, stop, tt.wantWait, tt.wantStop)
-			}
-		})
-	}
-}
-
 func TestAgentLatency(t *testing.T) {
 	srv := newAgentServer(t, sleepHandler(20*time.Millisecond))
-	res := runAgent(t, AgentConfig{URL: srv.URL + "/orders", Rate: 50, Warmup: 500 * time.Millisecond,
+	res := runAgent(t, Config{URL: srv.URL + "/orders", Rate: 50, Warmup: 500 * time.Millisecond,
 		Duration: time.Second, KeepAlive: true, Timeout: 5 * time.Second})
 	// The counts are exact: the pacer sends exactly the planned hits.
 	if res.Requests != 50 || res.Warmup != 25 || res.Errors != 0 {
@@ -189,7 +155,7 @@ func TestAgentLatency(t *testing.T) {
 }
 
 // TestAgentCoordinatedOmission stalls the server once with a single worker:
-// vegeta's latency shows one slow request, the corrected latency shows the
+// the latency from the send shows one slow request, the corrected latency shows the
 // requests queued behind it.
 func TestAgentCoordinatedOmission(t *testing.T) {
 	var n atomic.Int64
@@ -199,8 +165,8 @@ func TestAgentCoordinatedOmission(t *testing.T) {
 		}
 		io.WriteString(w, "ok")
 	})
-	res := runAgent(t, AgentConfig{URL: srv.URL, Rate: 100, Duration: time.Second, KeepAlive: true,
-		Timeout: 5 * time.Second, Workers: 1, MaxWorkers: 1})
+	res := runAgent(t, Config{URL: srv.URL, Rate: 100, Duration: time.Second, KeepAlive: true,
+		Timeout: 5 * time.Second, MaxInFlight: 1})
 	if res.Requests != 100 || res.Errors != 0 {
 		t.Fatalf("got %d requests, %d errors %q; want 100, 0", res.Requests, res.Errors, res.ErrorSamples)
 	}
@@ -227,7 +193,7 @@ func TestAgentKeepAlive(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newAgentServer(t, sleepHandler(time.Millisecond))
-			res := runAgent(t, AgentConfig{URL: srv.URL, Rate: 100, Warmup: 100 * time.Millisecond,
+			res := runAgent(t, Config{URL: srv.URL, Rate: 100, Warmup: 100 * time.Millisecond,
 				Duration: 400 * time.Millisecond, KeepAlive: tt.keepAlive, Timeout: 5 * time.Second})
 			if total := res.Requests + res.Warmup; total != 50 || res.Errors != 0 {
 				t.Fatalf("got %d requests, %d errors %q; want 50, 0", total, res.Errors, res.ErrorSamples)
@@ -268,7 +234,7 @@ func TestAgentErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := runAgent(t, AgentConfig{URL: tt.url(t), Rate: 20, Duration: 500 * time.Millisecond, Timeout: 5 * time.Second})
+			res := runAgent(t, Config{URL: tt.url(t), Rate: 20, Duration: 500 * time.Millisecond, Timeout: 5 * time.Second})
 			if res.Requests != 10 || res.Errors != 10 {
 				t.Errorf("got %d requests, %d errors; want 10, 10", res.Requests, res.Errors)
 			}
@@ -324,14 +290,14 @@ func TestAgentNormalizeError(t *testing.T) {
 	}
 }
 
-func TestAgentMain(t *testing.T) {
+func TestMain(t *testing.T) {
 	srv := newAgentServer(t, sleepHandler(time.Millisecond))
 	tests := []struct {
 		name    string
 		stdin   string
 		wantErr string
 	}{
-		{name: "round trip", stdin: mustJSON(t, AgentConfig{URL: srv.URL, Rate: 40, Warmup: 100 * time.Millisecond,
+		{name: "round trip", stdin: mustJSON(t, Config{URL: srv.URL, Rate: 40, Warmup: 100 * time.Millisecond,
 			Duration: 250 * time.Millisecond, KeepAlive: true, Timeout: time.Second})},
 		{name: "not json", stdin: "rate=5", wantErr: "reading config from stdin"},
 		{name: "unknown field", stdin: `{"url":"http://h/","rate":1,"duration":1000000000,"rtt":5}`, wantErr: `unknown field "rtt"`},
@@ -340,7 +306,7 @@ func TestAgentMain(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
-			err := AgentMain(context.Background(), strings.NewReader(tt.stdin), &stdout, &stderr)
+			err := Main(context.Background(), strings.NewReader(tt.stdin), &stdout, &stderr)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("got error %v; want one containing %q", err, tt.wantErr)
@@ -350,7 +316,7 @@ func TestAgentMain(t *testing.T) {
 			if err != nil {
 				t.Fatalf("got error %v; want none\nstderr:\n%s", err, stderr.String())
 			}
-			var res AgentResult
+			var res Result
 			if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
 				t.Fatalf("decoding stdout %q: %v", stdout.String(), err)
 			}
@@ -392,7 +358,7 @@ func TestAgentCancel(t *testing.T) {
 			time.AfterFunc(400*time.Millisecond, cancel)
 			var stderr bytes.Buffer
 			start := time.Now()
-			res, err := RunAgent(ctx, AgentConfig{URL: srv.URL, Rate: 50, Duration: time.Minute, KeepAlive: true}, &stderr)
+			res, err := Run(ctx, Config{URL: srv.URL, Rate: 50, Duration: time.Minute, KeepAlive: true}, &stderr)
 			if took := time.Since(start); took > 2*time.Second {
 				t.Errorf("took %v to stop; want under 2s", took)
 			}

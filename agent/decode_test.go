@@ -1,19 +1,13 @@
-package runner
+package agent
 
 import (
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
-	vegeta "github.com/tsenart/vegeta/v12/lib"
-
-	"github.com/tunebench/tunebench/results"
 	"github.com/tunebench/tunebench/servers"
 )
 
@@ -44,7 +38,7 @@ func TestServerTimingNS(t *testing.T) {
 	}
 }
 
-func TestBodyDecoderCheck(t *testing.T) {
+func TestInspectBody(t *testing.T) {
 	pb, err := servers.EncodeOrders(servers.CodecProtobuf, 3)
 	if err != nil {
 		t.Fatal(err)
@@ -59,24 +53,25 @@ func TestBodyDecoderCheck(t *testing.T) {
 	tests := []struct {
 		name    string
 		codec   string
-		res     vegeta.Result
+		body    []byte
+		h       http.Header
 		wantMsg string // "" for a body that passes
 	}{
-		{"protobuf ok", "protobuf", vegeta.Result{Body: pb, Headers: header(servers.MediaProtobuf, "encode;dur=0.010")}, ""},
-		{"json ok", "json", vegeta.Result{Body: js, Headers: header("application/json; charset=utf-8")}, ""},
-		{"json sent for protobuf", "protobuf", vegeta.Result{Body: js, Headers: header(servers.MediaJSON)},
+		{"protobuf ok", "protobuf", pb, header(servers.MediaProtobuf, "encode;dur=0.010"), ""},
+		{"json ok", "json", js, header("application/json; charset=utf-8"), ""},
+		{"json sent for protobuf", "protobuf", js, header(servers.MediaJSON),
 			`codec protobuf: the server sent Content-Type "application/json"; want application/x-protobuf`},
-		{"no content type", "json", vegeta.Result{Body: js, Headers: http.Header{}},
+		{"no content type", "json", js, http.Header{},
 			`codec json: the server sent Content-Type ""; want application/json`},
-		{"protobuf type, json body", "protobuf", vegeta.Result{Body: js, Headers: header(servers.MediaProtobuf)},
+		{"protobuf type, json body", "protobuf", js, header(servers.MediaProtobuf),
 			"codec protobuf: decoding a Protobuf orders body"},
-		{"json type, html body", "json", vegeta.Result{Body: []byte("<html>"), Headers: header(servers.MediaJSON)},
+		{"json type, html body", "json", []byte("<html>"), header(servers.MediaJSON),
 			"codec json: decoding a JSON orders body: invalid character"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := newBodyDecoder(AgentConfig{Codec: tt.codec})
-			msg, failed := d.check(&tt.res)
+			d := newBodyDecoder(Config{Codec: tt.codec})
+			msg, failed := d.record(inspectBody(tt.codec, tt.h, tt.body))
 			if failed != (tt.wantMsg != "") || !strings.HasPrefix(msg, tt.wantMsg) {
 				t.Fatalf("got %q, failed %v; want %q", msg, failed, tt.wantMsg)
 			}
@@ -93,22 +88,22 @@ func TestBodyDecoderCheck(t *testing.T) {
 			}
 		})
 	}
-	if msg, failed := (*bodyDecoder)(nil).check(&vegeta.Result{}); failed {
+	if msg, failed := (*bodyDecoder)(nil).record(bodyCheck{checked: true, failed: true}); failed {
 		t.Errorf("nil decoder: got %q; want no check", msg)
 	}
-	if d := newBodyDecoder(AgentConfig{}); d != nil {
+	if d := newBodyDecoder(Config{}); d != nil {
 		t.Errorf("no codec: got a decoder; want nil")
 	}
 }
 
 func TestCheckCodec(t *testing.T) {
 	for _, c := range []string{"", "json", "protobuf"} {
-		if err := checkCodec(AgentConfig{Codec: c}); err != nil {
+		if err := checkCodec(Config{Codec: c}); err != nil {
 			t.Errorf("codec %q: %v", c, err)
 		}
 	}
 	for _, c := range []string{"xml", "proto", "JSON"} {
-		if err := checkCodec(AgentConfig{Codec: c}); err == nil || !strings.Contains(err.Error(), "give json or protobuf") {
+		if err := checkCodec(Config{Codec: c}); err == nil || !strings.Contains(err.Error(), "give json or protobuf") {
 			t.Errorf("codec %q: got %v; want an error naming json and protobuf", c, err)
 		}
 	}
@@ -166,7 +161,7 @@ func TestAgentCodec(t *testing.T) {
 			// The server's default is JSON: protobuf must come from the
 			// agent's Accept header.
 			url, ln := startCodecServer(t, servers.CodecHandler(servers.CodecJSON))
-			res := runAgent(t, AgentConfig{URL: url + "/orders?items=50", Rate: 100, Warmup: 100 * time.Millisecond, Duration: 300 * time.Millisecond, KeepAlive: true, Codec: codec})
+			res := runAgent(t, Config{URL: url + "/orders?items=50", Rate: 100, Warmup: 100 * time.Millisecond, Duration: 300 * time.Millisecond, KeepAlive: true, Codec: codec})
 			c := res.Codec
 			if c == nil {
 				t.Fatal("no codec report")
@@ -211,7 +206,7 @@ func TestAgentCodecWrongServer(t *testing.T) {
 		w.Write(body)
 	})
 	url, _ := startCodecServer(t, jsonOnly)
-	res := runAgent(t, AgentConfig{URL: url + "/", Rate: 100, Duration: 200 * time.Millisecond, KeepAlive: true, Codec: "protobuf"})
+	res := runAgent(t, Config{URL: url + "/", Rate: 100, Duration: 200 * time.Millisecond, KeepAlive: true, Codec: "protobuf"})
 	if res.Errors != res.Requests || res.Codec.DecodeErrors != res.Requests || res.Codec.Decoded != 0 {
 		t.Fatalf("got %d errors, %d decode errors, %d decoded of %d; want every request failed", res.Errors, res.Codec.DecodeErrors, res.Codec.Decoded, res.Requests)
 	}
@@ -220,92 +215,25 @@ func TestAgentCodecWrongServer(t *testing.T) {
 	}
 }
 
-func TestCodecMetrics(t *testing.T) {
-	dec := newBodyDecoder(AgentConfig{Codec: "protobuf"})
-	for _, ns := range []int64{1000, 2000, 3000} {
-		_ = dec.decode.RecordValue(ns)
-		_ = dec.encode.RecordValue(ns * 10)
-	}
-	dec.decoded, dec.encoded, dec.failed = 3, 3, 1
-	rep, err := dec.report()
-	if err != nil {
-		t.Fatal(err)
-	}
-	res := &AgentResult{Requests: 4, Warmup: 1, WireIn: 5000, Codec: rep}
-	got, err := codecMetrics(res, 50*time.Microsecond)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := map[string]float64{UnitWire: 1000, UnitServerCPU: 10000, UnitDecoded: 0.75, UnitDecode: 2000, UnitEncode: 20000}
-	if len(got) != len(want) {
-		t.Fatalf("got %v; want %d metrics", got, len(want))
-	}
-	for _, m := range got {
-		w, ok := want[m.Unit]
-		// HDR histograms keep 3 significant digits.
-		if !ok || m.Value < w*0.999 || m.Value > w*1.001 {
-			t.Errorf("%s: got %v; want %v", m.Unit, m.Value, w)
+// TestCodecCopy checks the agent's copy of the codecs against servers'.
+func TestCodecCopy(t *testing.T) {
+	for _, c := range []servers.Codec{servers.CodecJSON, servers.CodecProtobuf} {
+		if got := mediaType(string(c)); got != c.MediaType() {
+			t.Errorf("%s: media type %q; servers says %q", c, got, c.MediaType())
 		}
-		if wantBetter := results.BetterLower; m.Unit == UnitDecoded && m.Better != results.BetterHigher || m.Unit != UnitDecoded && m.Better != wantBetter {
-			t.Errorf("%s: better=%s", m.Unit, m.Better)
-		}
-	}
-	plain, _ := codecMetrics(&AgentResult{Requests: 2, WireIn: 10}, 0)
-	if len(plain) != 2 || plain[0].Unit != UnitWire || plain[1].Unit != UnitServerCPU {
-		t.Errorf("without a codec: got %v; want wire and server cpu only", plain)
-	}
-}
-
-// TestCPUMeterFake reads a fake /proc: two processes of group 100 (one of
-// two threads), one of another group, one whose stat has a ") " in its
-// name, and a directory that is not a process.
-func TestCPUMeterFake(t *testing.T) {
-	root := t.TempDir()
-	write := func(path, text string) {
-		t.Helper()
-		p := filepath.Join(root, path)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		body, err := servers.EncodeOrders(c, 4)
+		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
+		if n, err := decodeOrders(string(c), body); err != nil || n != 4 {
+			t.Errorf("%s: decoded %d, %v; want 4 orders", c, n, err)
 		}
 	}
-	write("100/stat", "100 (server) S 1 100 100 0")
-	write("100/task/100/schedstat", "1000 5 2\n")
-	write("100/task/101/schedstat", "2000 5 2\n")
-	write("102/stat", "102 (odd) name) S 100 100 100 0")
-	write("102/task/102/schedstat", "300 1 1\n")
-	write("200/stat", "200 (other) S 1 200 200 0")
-	write("200/task/200/schedstat", "99999 1 1\n")
-	write("self/stat", "not a pid")
-	got, err := cpuMeter{pgid: 100, proc: root}.read()
-	if err != nil || got != 3300 {
-		t.Errorf("group 100: got %v, %v; want 3.3µs", got, err)
-	}
-	if _, err := (cpuMeter{pgid: 7, proc: root}).read(); err == nil || !strings.Contains(err.Error(), "no process of group 7") {
-		t.Errorf("group 7: got %v; want no process", err)
-	}
-}
-
-// TestCPUMeterReal reads this test's own process group, which must grow
-// by at least most of a busy loop's CPU time.
-func TestCPUMeterReal(t *testing.T) {
-	m := cpuMeter{pgid: syscall.Getpgrp(), proc: "/proc"}
-	before, err := m.read()
-	if err != nil {
-		t.Skipf("no schedstat here: %v", err)
-	}
-	spin := 50 * time.Millisecond
-	for start := time.Now(); time.Since(start) < spin; {
-	}
-	after, err := m.read()
-	if err != nil {
-		t.Fatal(err)
-	}
-	// At least half: the loop may be descheduled on a busy machine, but it
-	// is on a CPU for much of its wall time.
-	if used := after - before; used < spin/2 {
-		t.Errorf("CPU time of a %v busy loop: got %v; want at least %v", spin, used, spin/2)
+	for _, ct := range []string{"application/json; charset=utf-8", "application/protobuf", "application/vnd.google.protobuf", "text/html"} {
+		want, wantOK := servers.CodecOfMedia(ct)
+		got, ok := codecOfMedia(ct)
+		if got != string(want) || ok != wantOK {
+			t.Errorf("%q: got %q, %v; servers says %q, %v", ct, got, ok, want, wantOK)
+		}
 	}
 }

@@ -1,4 +1,4 @@
-package runner
+package agent
 
 import (
 	"strings"
@@ -11,13 +11,13 @@ import (
 func TestAgentSocketOptions(t *testing.T) {
 	for _, tc := range []struct {
 		name        string
-		cfg         AgentConfig
+		cfg         Config
 		wantNoDelay bool
 		wantCC      string
 	}{
 		{name: "defaults", wantNoDelay: true},
-		{name: "nagle and reno", cfg: AgentConfig{Nagle: true, Congestion: "reno"}, wantCC: "reno"},
-		{name: "cubic", cfg: AgentConfig{Congestion: "cubic"}, wantNoDelay: true, wantCC: "cubic"},
+		{name: "nagle and reno", cfg: Config{Nagle: true, Congestion: "reno"}, wantCC: "reno"},
+		{name: "cubic", cfg: Config{Congestion: "cubic"}, wantNoDelay: true, wantCC: "cubic"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := newAgentServer(t, sleepHandler(0))
@@ -58,7 +58,7 @@ func TestAgentSocketOptions(t *testing.T) {
 // default.
 func TestAgentSocketOptionRefused(t *testing.T) {
 	srv := newAgentServer(t, sleepHandler(0))
-	res := runAgent(t, AgentConfig{URL: srv.URL, Rate: 100, Duration: 100 * time.Millisecond, Timeout: 5 * time.Second, Congestion: "nosuchcc"})
+	res := runAgent(t, Config{URL: srv.URL, Rate: 100, Duration: 100 * time.Millisecond, Timeout: 5 * time.Second, Congestion: "nosuchcc"})
 	if res.Errors != res.Requests || len(res.ErrorSamples) == 0 || !strings.Contains(res.ErrorSamples[0], "TCP_CONGESTION nosuchcc") {
 		t.Errorf("%d of %d requests failed (%q); want all, naming TCP_CONGESTION nosuchcc", res.Errors, res.Requests, res.ErrorSamples)
 	}

@@ -1,4 +1,4 @@
-package runner
+package agent
 
 import (
 	"fmt"
@@ -11,21 +11,16 @@ import (
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
-	vegeta "github.com/tsenart/vegeta/v12/lib"
-
-	"github.com/tunebench/tunebench/servers"
 )
 
-// The codec knob's evidence on the client side. With AgentConfig.Codec set,
+// The codec knob's evidence on the client side. With Config.Codec set,
 // the agent asks for that codec (Accept), checks that every measured
 // response says it is in it (Content-Type) and decodes its body into the
 // orders model as a client of the API would; a body that fails either check
 // counts as an error. It times each decode, and reads the server's own
 // encoding time from the response's "Server-Timing: encode;dur=<ms>".
-// Decoding runs on the recorder's goroutine once the response is timed, so
-// it adds nothing to a request's latency; a body that takes longer to
-// decode than the interval between requests holds vegeta's workers at the
-// results channel, and vegeta then starts more of them.
+// Decoding runs on the request's goroutine once the response is timed, so
+// it adds nothing to the request's latency.
 // Independently of the codec, it counts the bytes of every connection it
 // dials, beneath TLS: what the request really cost on the wire.
 
@@ -42,7 +37,7 @@ type CodecReport struct {
 	Codec string `json:"codec"`
 	// Decoded counts measured 2xx bodies that had the codec's Content-Type
 	// and decoded; DecodeErrors those that did not (they are in
-	// AgentResult.Errors too, with their reasons in ErrorSamples).
+	// Result.Errors too, with their reasons in ErrorSamples).
 	Decoded      int `json:"decoded"`
 	DecodeErrors int `json:"decode_errors"`
 	// Decode is the decoding time of each decoded body in nanoseconds, an
@@ -56,71 +51,82 @@ type CodecReport struct {
 	Encoded int    `json:"encoded"`
 }
 
-// bodyDecoder decodes the measured bodies of one attack; it is used by the
-// recorder's goroutine only. A nil *bodyDecoder (no codec) checks nothing.
+// bodyCheck is what inspecting one body found.
+type bodyCheck struct {
+	checked   bool // the body was inspected
+	failed    bool
+	msg       string
+	decode    time.Duration // decoding time, when it decoded
+	encode    int64         // the server's encoding time in ns ...
+	hasEncode bool          // ... when it said
+}
+
+// inspectBody checks and decodes one 2xx body in codec, timing the
+// decoding, and reads the server's encoding time from h.
+func inspectBody(codec string, h http.Header, body []byte) bodyCheck {
+	c := bodyCheck{checked: true}
+	c.encode, c.hasEncode = serverTimingNS(h, "encode")
+	ct := h.Get("Content-Type")
+	if got, ok := codecOfMedia(ct); !ok || got != codec {
+		c.failed = true
+		c.msg = fmt.Sprintf("codec %s: the server sent Content-Type %q; want %s", codec, ct, mediaType(codec))
+		return c
+	}
+	start := time.Now()
+	_, err := decodeOrders(codec, body)
+	c.decode = time.Since(start)
+	if err != nil {
+		c.failed = true
+		c.msg = fmt.Sprintf("codec %s: %v", codec, err)
+	}
+	return c
+}
+
+// bodyDecoder tallies the body checks of the measured requests; it is used
+// by the recorder's goroutine only. A nil *bodyDecoder (no codec) counts
+// nothing.
 type bodyDecoder struct {
-	codec                    servers.Codec
+	codec                    string
 	decode, encode           *hdrhistogram.Histogram
 	decoded, failed, encoded int
 }
 
 // newBodyDecoder returns the decoder for cfg, or nil when cfg has no codec.
-func newBodyDecoder(cfg AgentConfig) *bodyDecoder {
+func newBodyDecoder(cfg Config) *bodyDecoder {
 	if cfg.Codec == "" {
 		return nil
 	}
 	return &bodyDecoder{
-		codec:  servers.Codec(cfg.Codec),
+		codec:  cfg.Codec,
 		decode: hdrhistogram.New(codecHistLowest, codecHistHighest, histDigits),
 		encode: hdrhistogram.New(codecHistLowest, codecHistHighest, histDigits),
 	}
 }
 
 // checkCodec refuses a codec the agent cannot decode.
-func checkCodec(cfg AgentConfig) error {
-	if cfg.Codec == "" {
+func checkCodec(cfg Config) error {
+	switch cfg.Codec {
+	case "", codecJSON, codecProtobuf:
 		return nil
 	}
-	if c, err := servers.ParseCodec(cfg.Codec); err != nil || string(c) != cfg.Codec {
-		return fmt.Errorf("load agent: codec %q: give json or protobuf", cfg.Codec)
-	}
-	return nil
+	return fmt.Errorf("load agent: codec %q: give json or protobuf", cfg.Codec)
 }
 
-// agentHeader is the header of every request: Accept names the cell's
-// codec, so that a server that negotiates answers in it.
-func agentHeader(cfg AgentConfig) http.Header {
-	if cfg.Codec == "" {
-		return nil
-	}
-	return http.Header{"Accept": {servers.Codec(cfg.Codec).MediaType()}}
-}
-
-// check decodes the body of a measured successful response and says why it
-// failed, if it did. It records the decoding time and the server's encoding
-// time.
-func (d *bodyDecoder) check(res *vegeta.Result) (msg string, failed bool) {
-	if d == nil {
+// record counts c and says why the body failed, if it did.
+func (d *bodyDecoder) record(c bodyCheck) (msg string, failed bool) {
+	if d == nil || !c.checked {
 		return "", false
 	}
-	if ns, ok := serverTimingNS(res.Headers, "encode"); ok {
+	if c.hasEncode {
 		d.encoded++
-		_ = d.encode.RecordValue(min(max(ns, codecHistLowest), codecHistHighest))
+		_ = d.encode.RecordValue(min(max(c.encode, codecHistLowest), codecHistHighest))
 	}
-	ct := res.Headers.Get("Content-Type")
-	if c, ok := servers.CodecOfMedia(ct); !ok || c != d.codec {
+	if c.failed {
 		d.failed++
-		return fmt.Sprintf("codec %s: the server sent Content-Type %q; want %s", d.codec, ct, d.codec.MediaType()), true
-	}
-	start := time.Now()
-	_, err := servers.DecodeOrders(d.codec, res.Body)
-	took := time.Since(start)
-	if err != nil {
-		d.failed++
-		return fmt.Sprintf("codec %s: %v", d.codec, err), true
+		return c.msg, true
 	}
 	d.decoded++
-	_ = d.decode.RecordValue(min(max(int64(took), codecHistLowest), codecHistHighest))
+	_ = d.decode.RecordValue(min(max(int64(c.decode), codecHistLowest), codecHistHighest))
 	return "", false
 }
 
@@ -129,7 +135,7 @@ func (d *bodyDecoder) report() (*CodecReport, error) {
 	if d == nil {
 		return nil, nil
 	}
-	out := &CodecReport{Codec: string(d.codec), Decoded: d.decoded, DecodeErrors: d.failed, Encoded: d.encoded}
+	out := &CodecReport{Codec: d.codec, Decoded: d.decoded, DecodeErrors: d.failed, Encoded: d.encoded}
 	var err error
 	if out.Decode, err = encodeHistogram(d.decode); err != nil {
 		return nil, err

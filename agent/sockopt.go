@@ -1,4 +1,4 @@
-package runner
+package agent
 
 import (
 	"context"
@@ -50,7 +50,7 @@ type SocketReport struct {
 const tcpiOptSynData = 32
 
 // socketControls are the options set on each socket before connect.
-func socketControls(cfg AgentConfig) []socketControl {
+func socketControls(cfg Config) []socketControl {
 	var fs []socketControl
 	if cfg.FastOpen {
 		fs = append(fs, func(_, _ string, c syscall.RawConn) error {
@@ -102,7 +102,7 @@ type socketTracker struct {
 }
 
 // track wraps dial so that every connection is tracked by p's tracker.
-func (p *agentPlan) track(dial dialFunc) dialFunc {
+func (p *plan) track(dial dialFunc) dialFunc {
 	t := &socketTracker{nagle: p.cfg.Nagle, live: map[*trackedConn]struct{}{}}
 	t.rep.Congestion = map[string]int{}
 	p.socks = t

@@ -1,4 +1,4 @@
-package runner
+package agent
 
 import (
 	"context"
@@ -6,9 +6,6 @@ import (
 	"testing"
 	"time"
 
-	vegeta "github.com/tsenart/vegeta/v12/lib"
-
-	"github.com/tunebench/tunebench/results"
 	"github.com/tunebench/tunebench/servers"
 )
 
@@ -51,7 +48,7 @@ func TestAgentTraceTransport(t *testing.T) {
 				if tls != "off" {
 					scheme = "https"
 				}
-				res := runAgent(t, AgentConfig{URL: scheme + "://" + addr + "/orders?items=2", Rate: 100,
+				res := runAgent(t, Config{URL: scheme + "://" + addr + "/orders?items=2", Rate: 100,
 					Warmup: 200 * time.Millisecond, Duration: 300 * time.Millisecond,
 					Timeout: 5 * time.Second, TLS: tls, HTTP2: h2})
 				tr := res.Trace
@@ -112,9 +109,9 @@ func TestAgentTraceKeepAlive(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			addr := serveReference(t, servers.Transport{MaxRequests: tt.maxRequests}, 0)
 			// One worker at 20 req/s: requests go one at a time, 50 ms apart.
-			res := runAgent(t, AgentConfig{URL: "http://" + addr + "/healthz", Rate: 20, KeepAlive: true,
+			res := runAgent(t, Config{URL: "http://" + addr + "/healthz", Rate: 20, KeepAlive: true,
 				Warmup: 200 * time.Millisecond, Duration: time.Second, Timeout: 5 * time.Second,
-				Workers: 1, MaxWorkers: 1, IdleTimeout: tt.idle})
+				MaxInFlight: 1, IdleTimeout: tt.idle})
 			tr := res.Trace
 			if res.Requests != 20 || res.Errors != 0 || tr == nil {
 				t.Fatalf("got %d requests, %d errors %q, trace %+v; want 20, 0, a trace", res.Requests, res.Errors, res.ErrorSamples, tr)
@@ -127,94 +124,22 @@ func TestAgentTraceKeepAlive(t *testing.T) {
 	}
 }
 
-// TestAgentTraceAttribution feeds the recorder results and traces by hand:
-// the traces of warmup hits are dropped, by Seq, whatever order they come
-// in, and a retry is a second connection for one request.
-func TestAgentTraceAttribution(t *testing.T) {
-	p, err := newAgentPlan(AgentConfig{URL: "https://127.0.0.1/", TLS: "resume", Rate: 10, Warmup: 200 * time.Millisecond, Duration: 300 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.trace = newAgentTracer()
-	now := time.Now()
-	mk := func(seq uint64, newConns, gotConns, resumed int) {
-		p.trace.open[seq] = &requestTrace{start: now, newConns: newConns, gotConns: gotConns, handshakes: newConns,
-			resumed: resumed, connect: time.Duration(seq+1) * time.Millisecond, wrote: now, firstByte: now.Add(5 * time.Millisecond),
-			bodyEnd: now.Add(6 * time.Millisecond), protoMajor: 2}
-	}
-	// Hits 0 and 1 are warmup, each on a new connection with a full
-	// handshake; 2..4 are measured: 2 reused, 3 retried onto a new
-	// resumed connection, 4 new and resumed.
-	mk(0, 1, 1, 0)
-	mk(1, 1, 1, 0)
-	mk(2, 0, 1, 0)
-	mk(3, 1, 2, 1)
-	mk(4, 1, 1, 1)
-	p.trace.open[2].connect = 0
-	rec := newAgentRecorder(p, now)
-	for _, seq := range []uint64{4, 0, 2, 1, 3} {
-		rec.add(&vegeta.Result{Seq: seq, Code: 200, Timestamp: now, Latency: 10 * time.Millisecond})
-	}
-	res, err := rec.close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := res.Trace
-	want := TraceReport{TLS: true, Requests: 3, NewConns: 2, Retries: 1, Handshakes: 2, Resumed: 2, HTTP2: 3}
-	if got == nil || got.TLS != want.TLS || got.Requests != want.Requests || got.NewConns != want.NewConns || got.Retries != want.Retries ||
-		got.Handshakes != want.Handshakes || got.Resumed != want.Resumed || got.HTTP2 != want.HTTP2 {
-		t.Fatalf("got %+v; want counts %+v", got, want)
-	}
-	// HDR histograms keep 3 significant digits.
-	if got.Connect.Count != 2 || got.Connect.P50 < 3990*time.Microsecond || got.Connect.P50 > 5010*time.Microsecond {
-		t.Errorf("connect: got %+v; want 2 phases (hits 3 and 4: 4 and 5 ms), median 4..5ms", got.Connect)
-	}
-	if got.TTFB.Count != 3 || got.TTFB.P50 < 4990*time.Microsecond || got.TTFB.P50 > 5010*time.Microsecond {
-		t.Errorf("ttfb: got %+v; want 3 of 5ms", got.TTFB)
-	}
-	if len(p.trace.open) != 0 {
-		t.Errorf("%d traces left in the tracer; want every one taken", len(p.trace.open))
-	}
-
-	// The sample's units.
-	units := map[string]float64{}
-	for _, m := range traceMetrics(got) {
-		units[m.Unit] = m.Value
-		if m.Better != results.BetterLower && m.Better != results.BetterHigher {
-			t.Errorf("%s: better %q", m.Unit, m.Better)
-		}
-	}
-	for unit, v := range map[string]float64{"conns/op": 2.0 / 3, "retries/op": 1.0 / 3, "tls-handshakes/op": 2.0 / 3, "tls-resumed/op": 2.0 / 3} {
-		if got, ok := units[unit]; !ok || got != v {
-			t.Errorf("%s: got %v (present %v); want %v", unit, got, ok, v)
-		}
-	}
-	for _, unit := range []string{"connect-ns", "tls-ns", "ttfb-ns", "body-ns"} {
-		if _, ok := units[unit]; !ok && unit != "tls-ns" {
-			t.Errorf("no %s; want one", unit)
-		}
-	}
-	if _, ok := units["h2/op"]; ok {
-		t.Errorf("got h2/op for a run that did not ask for HTTP/2; want none")
-	}
-}
-
 func TestAgentTransportConfig(t *testing.T) {
 	tests := []struct {
-		cfg AgentConfig
+		cfg Config
 		err string
 	}{
-		{AgentConfig{URL: "https://198.18.0.2/", TLS: "full"}, ""},
-		{AgentConfig{URL: "http://198.18.0.2/", TLS: "off", HTTP2: true}, ""},
-		{AgentConfig{URL: "http://198.18.0.2/", TLS: "resume"}, `load agent: tls resume needs an https:// URL, not "http://198.18.0.2/"`},
-		{AgentConfig{URL: "https://198.18.0.2/"}, ""},
-		{AgentConfig{URL: "https://198.18.0.2/", TLS: "off"}, "is https but tls is off"},
-		{AgentConfig{URL: "https://198.18.0.2/", TLS: "on"}, `load agent: tls "on": give off, full or resume`},
-		{AgentConfig{URL: "http://198.18.0.2/", IdleTimeout: -1}, "client idle timeout -1ns: negative"},
+		{Config{URL: "https://198.18.0.2/", TLS: "full"}, ""},
+		{Config{URL: "http://198.18.0.2/", TLS: "off", HTTP2: true}, ""},
+		{Config{URL: "http://198.18.0.2/", TLS: "resume"}, `load agent: tls resume needs an https:// URL, not "http://198.18.0.2/"`},
+		{Config{URL: "https://198.18.0.2/"}, ""},
+		{Config{URL: "https://198.18.0.2/", TLS: "off"}, "is https but tls is off"},
+		{Config{URL: "https://198.18.0.2/", TLS: "on"}, `load agent: tls "on": give off, full or resume`},
+		{Config{URL: "http://198.18.0.2/", IdleTimeout: -1}, "client idle timeout -1ns: negative"},
 	}
 	for _, tt := range tests {
 		tt.cfg.Rate, tt.cfg.Duration = 10, time.Second
-		_, err := newAgentPlan(tt.cfg)
+		_, err := newPlan(tt.cfg)
 		switch {
 		case tt.err == "" && err != nil:
 			t.Errorf("%+v: %v; want no error", tt.cfg, err)

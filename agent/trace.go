@@ -1,11 +1,8 @@
-package runner
+package agent
 
 import (
 	"crypto/tls"
-	"io"
-	"net/http"
 	"net/http/httptrace"
-	"strconv"
 	"sync"
 	"time"
 
@@ -17,15 +14,8 @@ import (
 // byte, the body read, and what the connection was (new or reused, resumed
 // TLS or not, HTTP/1.1 or 2).
 //
-// The recorder must tell measured requests from warmup, and only the hit's
-// sequence number (vegeta's Seq) says which. vegeta puts that number in
-// every request it sends, as the header X-Vegeta-Seq, set in the same hit
-// that stamps Result.Seq; the tracing transport reads it and files the trace
-// under it, and the recorder takes the trace by Result.Seq. So a trace is
-// attributed exactly, never by guessing from start times.
-
-// seqHeader is the request header in which vegeta sends the hit's Seq.
-const seqHeader = "X-Vegeta-Seq"
+// The trace travels with its request's outcome to the recorder, which
+// tallies the measured ones only.
 
 // requestTrace is what httptrace saw of one request. Its hooks may run on
 // the transport's goroutines (a dial goes on in the background), hence mu.
@@ -84,98 +74,18 @@ func (t *requestTrace) hooks() *httptrace.ClientTrace {
 	}
 }
 
-// endBody notes that the body was read to its end or closed, once.
-func (t *requestTrace) endBody() {
+// endBody notes that the body ended at t.
+func (t *requestTrace) endBody(at time.Time) {
 	t.mu.Lock()
-	if t.bodyEnd.IsZero() {
-		t.bodyEnd = time.Now()
-	}
+	t.bodyEnd = at
 	t.mu.Unlock()
 }
 
-// agentTracer holds the traces of requests the recorder has not taken yet,
-// by Seq.
-type agentTracer struct {
-	mu   sync.Mutex
-	open map[uint64]*requestTrace
-}
-
-func newAgentTracer() *agentTracer {
-	return &agentTracer{open: make(map[uint64]*requestTrace)}
-}
-
-// take removes and returns the trace of hit seq; nil if there is none (the
-// hit failed before its request was sent) or the tracer is nil.
-func (a *agentTracer) take(seq uint64) *requestTrace {
-	if a == nil {
-		return nil
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	t := a.open[seq]
-	delete(a.open, seq)
-	return t
-}
-
-// wrap returns a RoundTripper that traces every request of base that
-// carries vegeta's Seq header.
-func (a *agentTracer) wrap(base http.RoundTripper) http.RoundTripper {
-	return tracingTransport{base: base, tracer: a}
-}
-
-// tracingTransport is the agent's http.Transport with httptrace hooks on
-// every request.
-type tracingTransport struct {
-	base   http.RoundTripper
-	tracer *agentTracer
-}
-
-// RoundTrip implements http.RoundTripper.
-func (tt tracingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	seq, err := strconv.ParseUint(req.Header.Get(seqHeader), 10, 64)
-	if err != nil {
-		return tt.base.RoundTrip(req) // not one of vegeta's hits
-	}
-	t := &requestTrace{start: time.Now()}
-	tt.tracer.mu.Lock()
-	tt.tracer.open[seq] = t
-	tt.tracer.mu.Unlock()
-	resp, err := tt.base.RoundTrip(req.WithContext(httptrace.WithClientTrace(req.Context(), t.hooks())))
-	if err != nil {
-		return nil, err
-	}
+// setProto notes the response's HTTP major version.
+func (t *requestTrace) setProto(major int) {
 	t.mu.Lock()
-	t.protoMajor = resp.ProtoMajor
+	t.protoMajor = major
 	t.mu.Unlock()
-	resp.Body = &tracedBody{ReadCloser: resp.Body, trace: t}
-	return resp, nil
-}
-
-// CloseIdleConnections passes the call on, so that http.Client's
-// CloseIdleConnections still reaches the transport.
-func (tt tracingTransport) CloseIdleConnections() {
-	if c, ok := tt.base.(interface{ CloseIdleConnections() }); ok {
-		c.CloseIdleConnections()
-	}
-}
-
-// tracedBody notes when the body ends.
-type tracedBody struct {
-	io.ReadCloser
-	trace *requestTrace
-}
-
-func (b *tracedBody) Read(p []byte) (int, error) {
-	n, err := b.ReadCloser.Read(p)
-	if err != nil {
-		b.trace.endBody()
-	}
-	return n, err
-}
-
-func (b *tracedBody) Close() error {
-	b.trace.endBody()
-	return b.ReadCloser.Close()
 }
 
 // traceTally adds up the traces of the measured requests. The zero value
@@ -226,7 +136,7 @@ func (tt *traceTally) add(t *requestTrace) {
 }
 
 // report is the tally as the agent's result carries it, for a run of cfg.
-func (tt *traceTally) report(cfg AgentConfig) *TraceReport {
+func (tt *traceTally) report(cfg Config) *TraceReport {
 	if tt.requests == 0 {
 		return nil
 	}
@@ -250,13 +160,13 @@ func phaseOf(h *hdrhistogram.Histogram) Phase {
 }
 
 // TraceReport is what httptrace saw of the measured requests (warmup left
-// out, by Seq). Counts are totals; divide by Requests for per-request
+// out). Counts are totals; divide by Requests for per-request
 // figures.
 type TraceReport struct {
 	// TLS and AskedHTTP2 say what the agent was asked to speak.
 	TLS        bool `json:"tls_on"`
 	AskedHTTP2 bool `json:"http2_asked"`
-	// Requests is the number of measured requests, as AgentResult's.
+	// Requests is the number of measured requests, as Result's.
 	Requests int `json:"requests"`
 	// NewConns counts the new connections the requests were given (GotConn
 	// with Reused false), retries' included.

@@ -1,4 +1,4 @@
-package runner
+package agent
 
 import (
 	"context"
@@ -9,20 +9,17 @@ import (
 	"strings"
 	"syscall"
 	"time"
-
-	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
-// The agent builds its own HTTP client rather than vegeta's, so that every
-// knob that lives in the client (socket options on the dialer, TLS, the HTTP
-// version, per-request tracing) has one place to go. The defaults match
-// vegeta's: up to 10000 idle connections per host, a 30 s dial and request
-// timeout, no proxy, no redirects followed.
+// The agent's HTTP client: every knob that lives in the client (socket
+// options on the dialer, TLS, the HTTP version) has one place to go. The
+// defaults are vegeta's: up to 10000 idle connections per host, a 30 s dial
+// and request timeout, no proxy, no redirects followed.
 
 // Defaults of the agent's client.
 const (
-	agentIdleConns   = vegeta.DefaultConnections
-	agentDialTimeout = vegeta.DefaultTimeout
+	agentIdleConns   = 10000
+	agentDialTimeout = 30 * time.Second
 	// agentTCPKeepAlive is the dialer's TCP keep-alive probe period, as
 	// vegeta's; it has nothing to do with HTTP keep-alive.
 	agentTCPKeepAlive = 30 * time.Second
@@ -35,7 +32,7 @@ type socketControl func(network, address string, c syscall.RawConn) error
 // dialControls are the socket options the agent's dialer sets on every
 // connection, from cfg. Knobs that act on the client socket (TCP Fast Open,
 // congestion control, Nagle) add theirs here.
-func dialControls(cfg AgentConfig) []socketControl {
+func dialControls(cfg Config) []socketControl {
 	return socketControls(cfg)
 }
 
@@ -55,7 +52,7 @@ func chainControls(fs []socketControl) func(network, address string, c syscall.R
 }
 
 // client is the HTTP client the attack sends with.
-func (p *agentPlan) client() *http.Client {
+func (p *plan) client() *http.Client {
 	cfg := p.cfg
 	d := &net.Dialer{
 		Timeout:   agentDialTimeout,
@@ -67,8 +64,9 @@ func (p *agentPlan) client() *http.Client {
 		// from the environment would measure the proxy.
 		Proxy:       nil,
 		DialContext: wrapDial(p.track(d.DialContext), append(connWrappers(cfg), p.wire.wrap)),
-		// DisableKeepAlives: every request dials a new connection.
-		DisableKeepAlives:   !cfg.KeepAlive,
+		// DisableKeepAlives: every request dials a new connection, as
+		// every request of a burst does.
+		DisableKeepAlives:   !cfg.KeepAlive || cfg.Model() == ModelBurst,
 		MaxIdleConnsPerHost: agentIdleConns,
 		MaxConnsPerHost:     cfg.MaxConnections,
 		// client_idle: 0 keeps idle connections for ever, as vegeta does.
@@ -76,18 +74,14 @@ func (p *agentPlan) client() *http.Client {
 		TLSClientConfig: agentTLSConfig(cfg),
 		Protocols:       agentProtocols(cfg),
 	}
-	p.trace = newAgentTracer()
 	c := &http.Client{
 		// Every request is traced (connect, TLS, first byte, body; new
-		// connections, retries); see agent_trace.go.
-		Transport: p.trace.wrap(tr),
-		Timeout:   vegeta.DefaultTimeout,
+		// connections, retries) by the engine; see trace.go.
+		Transport: tr,
+		Timeout:   timeout(cfg),
 		// A 3xx counts as an error: following it would time two requests
 		// as one.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-	if cfg.Timeout > 0 {
-		c.Timeout = cfg.Timeout
 	}
 	return c
 }
@@ -101,7 +95,7 @@ type connWrapper func(net.Conn) net.Conn
 // metric that needs the raw connection (bytes per request for the codec
 // knob, say) returns its wrapper here from its own file, as dialControls
 // does for socket options.
-func connWrappers(cfg AgentConfig) []connWrapper {
+func connWrappers(cfg Config) []connWrapper {
 	return nil
 }
 
@@ -123,7 +117,7 @@ func wrapDial(dial func(ctx context.Context, network, addr string) (net.Conn, er
 }
 
 // checkTransport checks the transport knobs of cfg against the URL's scheme.
-func checkTransport(cfg AgentConfig, scheme string) error {
+func checkTransport(cfg Config, scheme string) error {
 	switch cfg.TLS {
 	case "": // as the URL says; https:// without a session cache
 	case "off":
@@ -151,7 +145,7 @@ func checkTransport(cfg AgentConfig, scheme string) error {
 // signature, still one round trip); tls=full has none, so every new
 // connection makes a full handshake. The cache is shared by every
 // connection of the run.
-func agentTLSConfig(cfg AgentConfig) *tls.Config {
+func agentTLSConfig(cfg Config) *tls.Config {
 	c := &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS13}
 	if cfg.TLS == "resume" {
 		c.ClientSessionCache = tls.NewLRUClientSessionCache(agentSessionCache)
@@ -167,7 +161,7 @@ const agentSessionCache = 64
 // HTTP/2 only (ALPN "h2" over TLS, h2c with prior knowledge without it).
 // Offering one version only makes a server that cannot speak it fail the
 // cell, rather than quietly measure the other version.
-func agentProtocols(cfg AgentConfig) *http.Protocols {
+func agentProtocols(cfg Config) *http.Protocols {
 	var p http.Protocols
 	switch {
 	case !cfg.HTTP2:
@@ -181,4 +175,11 @@ func agentProtocols(cfg AgentConfig) *http.Protocols {
 }
 
 // usesTLS reports whether the agent's URL is https.
-func usesTLS(cfg AgentConfig) bool { return strings.HasPrefix(cfg.URL, "https://") }
+func usesTLS(cfg Config) bool { return strings.HasPrefix(cfg.URL, "https://") }
+
+// DialControl is the net.Dialer Control function with which the agent
+// sets cfg's socket options (Fast Open, congestion control) on every
+// connection; nil when cfg sets none.
+func DialControl(cfg Config) func(network, address string, c syscall.RawConn) error {
+	return chainControls(dialControls(cfg))
+}
