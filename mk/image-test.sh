@@ -155,6 +155,31 @@ for compose in "${composes[@]}"; do
 	check "$proj"
 done
 
+# A kernel knob that writes a namespace's sysctls (tfo), through the compose
+# file: /proc/sys is read-only in a container until the entrypoint remounts it.
+"${dc[@]}" run --rm -T tunebench run scenarios/kernel.yaml --count 1 --only tfo=on,initcwnd=40 -o out/kernel.txt
+line=$(grep '^BenchmarkKernel/' "$proj/out/kernel.txt") || fail "no result in $proj/out/kernel.txt: $(grep -m1 '^--- FAIL' "$proj/out/kernel.txt")"
+tfo=$(printf '%s\n' "$line" | grep -o '[0-9.e+-]* tfo-active/op' | cut -d' ' -f1)
+awk -v v="$tfo" 'BEGIN { exit !(v > 0.5) }' || fail "tfo=on in the container: tfo-active/op $tfo; want most connections to use Fast Open"
+say "kernel knob tfo=on in the container: tfo-active/op $tfo"
+
+# docker stop: the entrypoint passes SIGTERM on, tunebench stops the run and
+# tears it down (status 130), and what it wrote is the owner's.
+name=$("${dc[@]}" run -d -T tunebench run scenarios/quick.yaml -o out/stopped.txt)
+for _ in $(seq 60); do
+	grep -q '^Benchmark' "$proj/out/stopped.txt" 2>/dev/null && break
+	sleep 0.5
+done
+docker stop -t 30 "$name" >/dev/null
+status=$(docker wait "$name")
+docker logs "$name" >"$tmp/stopped.log" 2>&1
+docker rm "$name" >/dev/null
+[ "$status" = 130 ] || fail "docker stop: tunebench exited $status; want 130 (interrupted): $(tail -3 "$tmp/stopped.log")"
+grep -q '^Benchmark' "$proj/out/stopped.txt" || fail "docker stop: no repetition in $proj/out/stopped.txt before the stop"
+strays=$(find "$proj/out" ! -user "${owner%:*}" -printf '%p %u:%g\n')
+[ -z "$strays" ] || fail "after docker stop, not given to the owner of out/ ($owner): $strays"
+say "docker stop: exit status $status, $(grep -c '^Benchmark' "$proj/out/stopped.txt") repetitions kept, $(tail -1 "$tmp/stopped.log")"
+
 # doctor with the compose file's capabilities passes; without NET_ADMIN it
 # fails and names it.
 "${dc[@]}" run --rm -T tunebench doctor >"$tmp/doctor.txt" 2>&1 ||

@@ -18,6 +18,14 @@
 // the container's terminal: the terminal sends it to tunebench itself, and
 // a second one would cut tunebench's teardown short.
 //
+// Kernel knobs: Docker mounts /proc/sys read-only, so the knobs that set a
+// namespace's sysctls (tfo, sysctl) would fail. Before it starts tunebench,
+// the entrypoint remounts /proc/sys read-write in the container's own mount
+// namespace when it may (CAP_SYS_ADMIN, which tunebench needs anyway, and
+// no AppArmor profile in the way; the compose file grants both), and says
+// nothing when it may not: tunebench doctor names what is missing.
+// tunebench writes only the sysctls of the namespaces it creates.
+//
 // The exit status is tunebench's, or 128+N when a signal N ended it.
 package main
 
@@ -44,7 +52,27 @@ func main() {
 		fmt.Fprintf(os.Stderr, "entrypoint: %v\n", err)
 		wd = ""
 	}
+	if os.Geteuid() == 0 {
+		_ = writableProcSys("/proc/sys")
+	}
 	os.Exit(run(tunebench, os.Args[1:], wd))
+}
+
+// writableProcSys remounts the read-only mount at dir read-write, keeping
+// its other flags. It does nothing when dir is writable already.
+func writableProcSys(dir string) error {
+	var st unix.Statfs_t
+	if err := unix.Statfs(dir, &st); err != nil {
+		return fmt.Errorf("entrypoint: %s: %w", dir, err)
+	}
+	if st.Flags&unix.ST_RDONLY == 0 {
+		return nil
+	}
+	keep := uintptr(st.Flags) & (unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC | unix.MS_NOATIME | unix.MS_NODIRATIME | unix.MS_RELATIME)
+	if err := unix.Mount("", dir, "", unix.MS_REMOUNT|unix.MS_BIND|keep, ""); err != nil {
+		return fmt.Errorf("entrypoint: making %s writable: %w", dir, err)
+	}
+	return nil
 }
 
 // run runs the binary with args and returns the status to exit with. When
