@@ -12,6 +12,7 @@ import (
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/tunebench/tunebench/agent"
+	"github.com/tunebench/tunebench/internal/testenv"
 	"github.com/tunebench/tunebench/results"
 )
 
@@ -101,7 +102,7 @@ func TestCPUMeterReal(t *testing.T) {
 	m := cpuMeter{pgid: syscall.Getpgrp(), proc: "/proc"}
 	before, err := m.read()
 	if err != nil {
-		t.Skipf("no schedstat here: %v", err)
+		testenv.Missing(t, "schedstat in /proc (CONFIG_SCHED_INFO): %v", err)
 	}
 	spin := 50 * time.Millisecond
 	for start := time.Now(); time.Since(start) < spin; {

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tunebench/tunebench/internal/testenv"
 	"github.com/tunebench/tunebench/netem"
 	"github.com/tunebench/tunebench/results"
 )
@@ -36,12 +37,7 @@ func TestMain(m *testing.M) {
 // they always run.
 func needRoot(t *testing.T) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root (network namespaces, TUN); CI runs as root")
-	}
-	if _, err := os.Stat("/dev/net/tun"); err != nil {
-		t.Skip("needs /dev/net/tun: ", err)
-	}
+	testenv.TUN(t)
 }
 
 // goBuild builds pkg (run in the module root) into binDir/name once.
@@ -86,7 +82,7 @@ func benchstat(t *testing.T) string {
 	t.Helper()
 	p, err := benchstatBuild.build("benchstat", "golang.org/x/perf/cmd/benchstat")
 	if err != nil {
-		t.Skipf("skipping the benchstat check: %v", err)
+		testenv.Missing(t, "benchstat (golang.org/x/perf in the module cache): %v", err)
 	}
 	return p
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tunebench/tunebench/internal/testenv"
 	"github.com/tunebench/tunebench/netem"
 	"github.com/tunebench/tunebench/results"
 	"github.com/tunebench/tunebench/scenarios"
@@ -67,9 +68,7 @@ load: {rate: 20, duration: 1s, warmup: 0.2s, count: 2}
 // several times smaller on the wire, and the server's encode time and CPU
 // time and the agent's decode time are there for both.
 func TestCodecEndToEnd(t *testing.T) {
-	if testing.Short() {
-		t.Skip("skipping: runs a suite on the real kernel")
-	}
+	testenv.Short(t, "runs a suite on the real kernel")
 	f, _, sum := runLogged(t, codecSuite)
 	if sum.Failed != 0 || sum.Reps != 4 {
 		t.Fatalf("got %d repetitions, %d failed (%s); want 4, none failed", sum.Reps, sum.Failed, sum.FirstFailure)

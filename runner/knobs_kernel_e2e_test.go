@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tunebench/tunebench/internal/testenv"
 	"github.com/tunebench/tunebench/netem"
 	"github.com/tunebench/tunebench/results"
 	"github.com/tunebench/tunebench/scenarios"
@@ -19,9 +20,7 @@ import (
 // checks, when the test ends, that no namespace is left.
 func runSuiteFile(t testing.TB, text string, allowFail bool) *results.File {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root (network namespaces, TUN); CI runs as root")
-	}
+	testenv.TUN(t)
 	t.Cleanup(func() {
 		if left := ourNamespaces(); len(left) > 0 {
 			t.Errorf("namespaces left behind: %v", left)
@@ -115,9 +114,7 @@ func ms(ns float64) time.Duration { return time.Duration(ns) }
 // take one round trip instead of two, and that the nstat counters of both
 // namespaces show Fast Open.
 func TestKnobTFO(t *testing.T) {
-	if testing.Short() {
-		t.Skip("skipping: about 15 s of load")
-	}
+	testenv.Short(t, "about 15 s of load")
 	f := runSuiteFile(t, `
 suite: tfo
 links: [{name: wan40, rtt: 40ms}]
@@ -159,9 +156,7 @@ load: {rate: 20, duration: 2s, warmup: 1s, count: 1}
 // new connection on a 40 ms path: 46 segments take 3 rounds at initcwnd 10
 // (10+20+16) and 2 at 40 (40+6), after the handshake.
 func TestKnobInitcwnd(t *testing.T) {
-	if testing.Short() {
-		t.Skip("skipping: about 15 s of load")
-	}
+	testenv.Short(t, "about 15 s of load")
 	// CUBIC explicitly: the host's default here is BBR, whose startup
 	// pacing blurs the rounds. initrwnd 64 lets the client advertise a
 	// window the larger initcwnd can fill.
@@ -199,9 +194,7 @@ load: {rate: 4, duration: 3s, warmup: 1s, count: 1}
 // 40 ms) of receiving: hence 50 requests a second, 20 ms apart. At 10 a
 // second the client ACKs at once and the stall is one RTT.
 func TestKnobNodelay(t *testing.T) {
-	if testing.Short() {
-		t.Skip("skipping: about 10 s of load")
-	}
+	testenv.Short(t, "about 10 s of load")
 	f := runSuiteFile(t, `
 suite: nodelay
 links: [{name: lan, rtt: 2ms}]
@@ -225,9 +218,7 @@ load: {rate: 50, duration: 3s, warmup: 1s, count: 1}
 // whose agent sockets read back another algorithm, and retrans/op is
 // written.
 func TestKnobCC(t *testing.T) {
-	if testing.Short() {
-		t.Skip("skipping: about 10 s of load")
-	}
+	testenv.Short(t, "about 10 s of load")
 	f := runSuiteFile(t, `
 suite: cc
 links: [{name: lossy, rtt: 10ms, loss: 2%}]
@@ -253,9 +244,7 @@ load: {rate: 5, duration: 2s, warmup: 0.5s, count: 1}
 // are in force in the server host when a server of one's own starts: the
 // command records what it sees before it starts the reference server.
 func TestKnobSysctl(t *testing.T) {
-	if testing.Short() {
-		t.Skip("skipping: a few seconds of load")
-	}
+	testenv.Short(t, "a few seconds of load")
 	exe, err := tunebenchBuild.build("tunebench", "./cmd/tunebench")
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tunebench/tunebench/internal/testenv"
 	"github.com/tunebench/tunebench/netem"
 	"github.com/tunebench/tunebench/results"
 	"github.com/tunebench/tunebench/scenarios"
@@ -27,12 +28,8 @@ func runTransportSuite(tb testing.TB, file string, edit func(*scenarios.Suite)) 
 // runTransportSuiteOf is runTransportSuite for the suite load returns.
 func runTransportSuiteOf(tb testing.TB, load func() (*scenarios.Suite, error), edit func(*scenarios.Suite)) *results.File {
 	tb.Helper()
-	if os.Geteuid() != 0 {
-		tb.Skip("needs root (network namespaces, TUN); CI runs as root")
-	}
-	if testing.Short() {
-		tb.Skip("skipping: the suite takes about a minute; run without -short")
-	}
+	testenv.TUN(tb)
+	testenv.Short(tb, "the suite takes about a minute; run without -short")
 	tb.Cleanup(func() {
 		if left := ourNamespaces(); len(left) > 0 {
 			tb.Errorf("namespaces left behind: %v", left)

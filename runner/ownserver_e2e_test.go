@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tunebench/tunebench/internal/testenv"
 	"github.com/tunebench/tunebench/results"
 )
 
@@ -33,9 +34,7 @@ func ownServer(t *testing.T) string {
 // Open (TcpExtTCPFastOpenPassive in the server host), although it never set
 // TCP_FASTOPEN on its listener.
 func TestOwnServerEndToEnd(t *testing.T) {
-	if testing.Short() {
-		t.Skip("skipping: runs a suite on the real kernel")
-	}
+	testenv.Short(t, "runs a suite on the real kernel")
 	needRoot(t)
 	bin := ownServer(t)
 	suite := fmt.Sprintf(`
@@ -92,9 +91,7 @@ load: {rate: 20, duration: 1s, warmup: 0.3s, count: 1}
 // repetition within the ready timeout, naming the path, the last answer and
 // the end of the server's stderr, and the log still has the output.
 func TestOwnServerNotReady(t *testing.T) {
-	if testing.Short() {
-		t.Skip("skipping: runs a suite on the real kernel")
-	}
+	testenv.Short(t, "runs a suite on the real kernel")
 	needRoot(t)
 	bin := ownServer(t)
 	suite := fmt.Sprintf(`

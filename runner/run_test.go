@@ -20,6 +20,7 @@ import (
 	"golang.org/x/perf/benchfmt"
 
 	"github.com/tunebench/tunebench/agent"
+	"github.com/tunebench/tunebench/internal/testenv"
 	"github.com/tunebench/tunebench/netem"
 	"github.com/tunebench/tunebench/results"
 )
@@ -44,9 +45,7 @@ load: {rate: 20, duration: 2s, warmup: 0.5s, count: 6}
 // results are what benchstat reads, and what the emulated paths imply.
 func TestRunEndToEnd(t *testing.T) {
 	needRoot(t)
-	if testing.Short() {
-		t.Skip("skipping: the suite takes about a minute; run without -short")
-	}
+	testenv.Short(t, "the suite takes about a minute; run without -short")
 	checkClean(t)
 	s := parseSuite(t, e2eSuite)
 	cells, err := s.Expand()

@@ -85,7 +85,7 @@ type run struct {
 	backend     netem.Choice
 	port        int
 	cellTimeout time.Duration
-	tag         string // tells this run's hosts from another Run's in the process
+	tag         string    // tells this run's hosts from another Run's in the process
 	progress    io.Writer // Options.Progress or io.Discard
 }
 
