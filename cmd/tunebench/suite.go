@@ -181,9 +181,15 @@ func cmdRun(ctx context.Context, stdout, stderr io.Writer, args []string) error 
 	}
 	defer closeAll()
 
-	progressOut, info := stdout, stdout // info: the summary
+	// info gets the summary; progressFor sends the JSON events to its
+	// stdout and the human lines to stderr with --json. A results stream
+	// (-o -, never with --json) owns stdout.
+	progressOut, info := stdout, stdout
 	if f.json || stream {
-		progressOut, info = stderr, stderr
+		info = stderr
+	}
+	if stream {
+		progressOut = stderr
 	}
 	progress, events, endProgress := progressFor(f.quiet, f.json, progressOut, stderr)
 	defer endProgress()
