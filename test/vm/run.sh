@@ -216,7 +216,11 @@ say "qemu exited after $(($(date +%s) - start))s"
 tr -d '\r' <"$log" >"$log.txt"
 if [ "$mode" = bench ]; then
 	out=$root/out/vm-bench.txt
-	grep -E '^(Benchmark|goos|goarch|pkg|cpu|backend|vm)' "$log.txt" >"$out" || true
+	{
+		echo "machine: qemu-tcg-emulated-cpu"
+		echo "kernel: $kver"
+		grep -E '^(Benchmark|goos|goarch|pkg|cpu|skipped)' "$log.txt" || true
+	} >"$out"
 	say "benchmark lines (emulated CPU, TCG: not this machine's precision) in $out"
 fi
 grep -q '^VM-DONE' "$log.txt" || die "the VM stopped before its checks ended (a panic or a timeout); the console is above"
