@@ -294,6 +294,24 @@ func TestRunKilledThenResumed(t *testing.T) {
 	if again, _ := os.ReadFile(out); !bytes.Equal(again, after) {
 		t.Errorf("resuming a complete file changed it")
 	}
+
+	// The header names the binary's version, never plain dev, and
+	// --resume refuses a file that another version wrote.
+	verOut, _, _ := tb(t, 10*time.Second, "--version")
+	ver := strings.TrimPrefix(strings.TrimSpace(verOut), "tunebench ")
+	if ver == "" || ver == "dev" || !bytes.Contains(after, []byte("\ntunebench: "+ver+"\n")) && !bytes.HasPrefix(after, []byte("tunebench: "+ver+"\n")) {
+		t.Errorf("the header lacks \"tunebench: %s\", the binary's --version", ver)
+	}
+	otherData := bytes.Replace(after, []byte("tunebench: "+ver+"\n"), []byte("tunebench: v0.0.0-other\n"), 1)
+	otherData = otherData[:bytes.LastIndexByte(otherData[:len(otherData)-1], '\n')+1] // a repetition left to measure
+	otherPath := writeTempIn(t, dir, "other.txt", string(otherData))
+	_, errs, code = tbRunCode(t, "run", suite, "--resume", otherPath)
+	if code == 0 || !strings.Contains(errs, `tunebench: file "v0.0.0-other", now "`+ver+`"`) {
+		t.Errorf("--resume of another version's file: exit status %d, stderr %q; want a refusal naming both versions", code, errs)
+	}
+	if again, _ := os.ReadFile(otherPath); !bytes.Equal(again, otherData) {
+		t.Errorf("the refused --resume changed the file")
+	}
 	noLeftovers(t)
 }
 
