@@ -12,18 +12,32 @@ import (
 	"github.com/tunebench/tunebench/results"
 )
 
-// Metrics drawn in the knob charts, as written in a results file.
-var knobMetrics = []struct{ Unit, Label string }{
+// A chartMetric is a unit drawn in a chart, as written in a results file,
+// and its label.
+type chartMetric struct{ Unit, Label string }
+
+// Metrics drawn in the knob charts.
+var knobMetrics = []chartMetric{
 	{results.UnitP50, "P50"},
 	{results.UnitP99, "P99"},
 }
 
+// Metrics drawn in the capacity charts.
+var capacityMetrics = []chartMetric{{unitSLORate, labelCapacity}}
+
+// labelCapacity labels a capacity search's result in the charts.
+const labelCapacity = "capacity"
+
 // A KnobChart shows one knob: one panel per combination of the other
 // dimensions (the link and the other knobs), the knob's values along the x
-// axis, and P50 and P99 with their confidence intervals above each value.
+// axis, and P50 and P99 with their confidence intervals above each value;
+// or, as a capacity chart, the rate a capacity search found (slo-req/s).
 type KnobChart struct {
 	// Knob is the knob's name, e.g. "keepalive".
 	Knob string
+	// Unit is "" for a latency chart and slo-req/s for a capacity chart,
+	// whose estimates are in requests per second.
+	Unit string `json:",omitempty"`
 	// Values are the knob's values in display order.
 	Values []string
 	// Panels hold the small multiples.
@@ -48,6 +62,9 @@ type KnobPoint struct {
 	Estimate Estimate
 	// OK and Failed count the cell's repetitions in the run.
 	OK, Failed int
+	// Suspect counts the successful repetitions that the runner flagged:
+	// the instrument's own error was large against what they measure.
+	Suspect int `json:",omitempty"`
 }
 
 // A CDFChart is the latency distribution of one cell: every successful
@@ -161,11 +178,15 @@ func knobNames(cells []string) []string {
 	return knobs
 }
 
-// knobCharts builds one chart per knob.
-func knobCharts(runs []*Run, cells []string, st *stats) []KnobChart {
+// knobCharts builds one chart per knob, of metrics; unit names the chart's
+// kind (see KnobChart.Unit). skip is a knob left out, "" for none.
+func knobCharts(runs []*Run, cells []string, st *stats, metrics []chartMetric, unit, skip string) []KnobChart {
 	var charts []KnobChart
 	for _, knob := range knobNames(cells) {
-		ch := KnobChart{Knob: knob}
+		if knob == skip {
+			continue
+		}
+		ch := KnobChart{Knob: knob, Unit: unit}
 		var panels []string
 		for _, c := range cells {
 			d := parseCell(c)
@@ -188,14 +209,14 @@ func knobCharts(runs []*Run, cells []string, st *stats) []KnobChart {
 				if cell == "" {
 					continue
 				}
-				for _, m := range knobMetrics {
+				for _, m := range metrics {
 					for _, r := range runs {
 						s := r.status(cell)
 						if s.OK+s.Failed == 0 {
 							continue
 						}
 						e, _ := st.get(r.Label, cell, m.Unit)
-						panel.Points = append(panel.Points, KnobPoint{Value: v, Metric: m.Label, Run: r.Label, Cell: cell, Estimate: e, OK: s.OK, Failed: s.Failed})
+						panel.Points = append(panel.Points, KnobPoint{Value: v, Metric: m.Label, Run: r.Label, Cell: cell, Estimate: e, OK: s.OK, Failed: s.Failed, Suspect: s.Suspect})
 					}
 				}
 			}

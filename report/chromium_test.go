@@ -225,7 +225,7 @@ func TestReportInChromium(t *testing.T) {
 	browser := chromium(t)
 	for _, fx := range fixtures {
 		t.Run(fx.name, func(t *testing.T) {
-			rep := build(t, fx.current, fx.baseline)
+			rep := build(t, fx.current, fx.baseline, fx.objectives...)
 			page := filepath.Join(t.TempDir(), "report-"+fx.name+".html")
 			f, err := os.Create(page)
 			if err != nil {
@@ -243,6 +243,11 @@ func TestReportInChromium(t *testing.T) {
 			for metric, color := range metricColor {
 				if n := count(img, all, like(color)); n < 100 {
 					t.Errorf("%d pixels of %s's colour; the knob charts are not on the page", n, metric)
+				}
+			}
+			if len(rep.Capacity) > 0 {
+				if n := count(img, all, like(capacityColor)); n < 100 {
+					t.Errorf("%d pixels of the capacity colour; the capacity charts are not on the page", n)
 				}
 			}
 			if rep.Phases != nil {

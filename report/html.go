@@ -5,6 +5,19 @@ import (
 	"io"
 )
 
+// HasSuspect reports whether any repetition of any run was flagged
+// suspect; the cells table then has a column for them.
+func (r *Report) HasSuspect() bool {
+	for _, run := range r.Runs {
+		for _, c := range run.Cells {
+			if c.Suspect > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // runLabels returns the labels of the runs, baseline first.
 func (r *Report) runLabels() []string {
 	labels := make([]string, len(r.Runs))
@@ -17,10 +30,12 @@ func (r *Report) runLabels() []string {
 // htmlData is what the HTML template reads.
 type htmlData struct {
 	*Report
-	KnobSVGs  []template.HTML
-	CDFSVGs   []template.HTML
-	PhaseSVG  template.HTML
-	TableHTML template.HTML
+	KnobSVGs     []template.HTML
+	RateSVG      template.HTML
+	CapacitySVGs []template.HTML
+	CDFSVGs      []template.HTML
+	PhaseSVG     template.HTML
+	TableHTML    template.HTML
 }
 
 // WriteHTML writes the report as one self-contained HTML page: inline CSS
@@ -30,6 +45,12 @@ func (r *Report) WriteHTML(w io.Writer) error {
 	labels := r.runLabels()
 	for _, k := range r.Knobs {
 		d.KnobSVGs = append(d.KnobSVGs, template.HTML(k.SVG(labels))) // our own escaped SVG
+	}
+	if r.Rates != nil {
+		d.RateSVG = template.HTML(r.Rates.SVG(labels))
+	}
+	for _, k := range r.Capacity {
+		d.CapacitySVGs = append(d.CapacitySVGs, template.HTML(k.SVG(labels)))
 	}
 	for _, c := range r.CDFs {
 		d.CDFSVGs = append(d.CDFSVGs, template.HTML(c.SVG()))
@@ -84,12 +105,20 @@ td.missing { color: #888; }
 {{end}}</ul></div>{{end}}
 
 <h2>Cells</h2>
-<table><tr>{{if gt (len .Runs) 1}}<th>run</th>{{end}}<th>cell</th><th>repetitions</th><th>failed</th><th>requests</th><th>request errors</th></tr>
-{{range .Runs}}{{$run := .}}{{range .Cells}}<tr>{{if gt (len $.Runs) 1}}<td>{{$run.Label}}</td>{{end}}<td>{{.Cell}}</td><td>{{.OK}}</td><td{{if .Failed}} class="fail"{{end}}>{{.Failed}}</td><td>{{.Requests}}</td><td{{if .Errors}} class="fail"{{end}}>{{.Errors}}</td></tr>
+{{$suspect := .HasSuspect}}<table><tr>{{if gt (len .Runs) 1}}<th>run</th>{{end}}<th>cell</th><th>repetitions</th><th>failed</th>{{if $suspect}}<th>suspect</th>{{end}}<th>requests</th><th>request errors</th></tr>
+{{range .Runs}}{{$run := .}}{{range .Cells}}<tr>{{if gt (len $.Runs) 1}}<td>{{$run.Label}}</td>{{end}}<td>{{.Cell}}</td><td>{{.OK}}</td><td{{if .Failed}} class="fail"{{end}}>{{.Failed}}</td>{{if $suspect}}<td{{if .Suspect}} class="warn"{{end}}>{{.Suspect}}</td>{{end}}<td>{{.Requests}}</td><td{{if .Errors}} class="fail"{{end}}>{{.Errors}}</td></tr>
 {{end}}{{end}}</table>
-
+{{if .RateSVG}}
+<h2>Latency against rate</h2>
+<p>Each cell's P50 and P99 at the rate it was driven at (the rate knob), per combination of the other knobs: where the line turns up, the server or the path is saturated. Dashed lines are the suite's latency gates.</p>
+<div class="charts">{{.RateSVG}}</div>
+{{end}}{{if .CapacitySVGs}}
+<h2>Capacity</h2>
+<p>The highest constant rate whose measured window met the suite's objective (slo-req/s, from the capacity search; higher is better), median of the repetitions.</p>
+<div class="charts">{{range .CapacitySVGs}}{{.}}{{end}}</div>
+{{end}}
 <h2>Knobs</h2>
-<div class="charts">{{range .KnobSVGs}}{{.}}{{else}}<p>No results to chart.</p>{{end}}</div>
+<div class="charts">{{range .KnobSVGs}}{{.}}{{else}}<p>{{if .RateSVG}}The rate is the only knob: see Latency against rate.{{else}}No results to chart.{{end}}</p>{{end}}</div>
 
 <h2>Latency CDFs</h2>
 <p>Every successful repetition's latencies merged, per cell. The x axis spreads the tail: 90%, 99% and 99.9% are equally far apart; a line stops at the highest percentile its request count resolves.</p>

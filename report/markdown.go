@@ -64,14 +64,40 @@ func (r *Report) WriteMarkdown(path string) ([]string, error) {
 		b.WriteString("\n")
 	}
 
-	b.WriteString("## Cells\n\n| run | cell | repetitions | failed | requests | request errors |\n|:--|:--|--:|--:|--:|--:|\n")
+	suspect := r.HasSuspect()
+	if suspect {
+		b.WriteString("## Cells\n\n| run | cell | repetitions | failed | suspect | requests | request errors |\n|:--|:--|--:|--:|--:|--:|--:|\n")
+	} else {
+		b.WriteString("## Cells\n\n| run | cell | repetitions | failed | requests | request errors |\n|:--|:--|--:|--:|--:|--:|\n")
+	}
 	for _, run := range r.Runs {
 		for _, c := range run.Cells {
-			fmt.Fprintf(&b, "| %s | %s | %d | %s | %d | %s |\n", run.Label, mdEsc(c.Cell), c.OK, boldIf(c.Failed), c.Requests, boldIf(c.Errors))
+			flagged := ""
+			if suspect {
+				flagged = " " + boldIf(c.Suspect) + " |"
+			}
+			fmt.Fprintf(&b, "| %s | %s | %d | %s |%s %d | %s |\n", run.Label, mdEsc(c.Cell), c.OK, boldIf(c.Failed), flagged, c.Requests, boldIf(c.Errors))
+		}
+	}
+	labels := r.runLabels()
+	if r.Rates != nil {
+		file, err := asset("rate", r.Rates.SVG(labels))
+		if err != nil {
+			return written, err
+		}
+		fmt.Fprintf(&b, "\n## Latency against rate\n\nEach cell's P50 and P99 at the rate it was driven at (the rate knob), per combination of the other knobs: where the line turns up, the server or the path is saturated. Dashed lines are the suite's latency gates.\n\n![P50 and P99 against rate](%s)\n", file)
+	}
+	if len(r.Capacity) > 0 {
+		b.WriteString("\n## Capacity\n\nThe highest constant rate whose measured window met the suite's objective (slo-req/s, from the capacity search; higher is better), median of the repetitions.\n\n")
+		for _, k := range r.Capacity {
+			file, err := asset("capacity-"+k.Knob, k.SVG(labels))
+			if err != nil {
+				return written, err
+			}
+			fmt.Fprintf(&b, "![capacity by %s](%s)\n\n", mdEsc(k.Knob), file)
 		}
 	}
 	b.WriteString("\n## Knobs\n\n")
-	labels := r.runLabels()
 	for _, k := range r.Knobs {
 		file, err := asset("knob-"+k.Knob, k.SVG(labels))
 		if err != nil {
@@ -79,7 +105,9 @@ func (r *Report) WriteMarkdown(path string) ([]string, error) {
 		}
 		fmt.Fprintf(&b, "![P50 and P99 by %s](%s)\n\n", mdEsc(k.Knob), file)
 	}
-	if len(r.Knobs) == 0 {
+	if len(r.Knobs) == 0 && r.Rates != nil {
+		b.WriteString("The rate is the only knob: see Latency against rate.\n\n")
+	} else if len(r.Knobs) == 0 {
 		b.WriteString("No results to chart.\n\n")
 	}
 

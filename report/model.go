@@ -23,6 +23,9 @@ type Options struct {
 	// Alpha and Confidence are as in results.CompareOptions; 0 means 0.05
 	// and 0.95.
 	Alpha, Confidence float64
+	// Objectives are the suite's gates; the latency chart against rate
+	// draws those that bound a latency as lines. May be empty.
+	Objectives []results.Objective
 }
 
 // A Report is everything a report shows, computed once and written as HTML
@@ -41,8 +44,15 @@ type Report struct {
 	// failed repetitions, too few repetitions for a confidence interval,
 	// a missing sidecar.
 	Notes []string
-	// Knobs holds one small-multiples chart per knob.
+	// Knobs holds one small-multiples chart per knob; with a rate knob,
+	// Rates draws that one instead.
 	Knobs []KnobChart
+	// Rates is latency against rate (the hockey stick), nil unless the
+	// cells have a rate knob with two or more values.
+	Rates *RateChart
+	// Capacity holds one chart per knob of the capacity a search found
+	// (slo-req/s); empty when the results have none.
+	Capacity []KnobChart
 	// CDFs holds one latency CDF per cell.
 	CDFs []CDFChart
 	// Phases is the per-phase breakdown, nil when no run carries a phase
@@ -87,6 +97,9 @@ type CellStatus struct {
 	Cell             string
 	OK, Failed       int
 	Requests, Errors int
+	// Suspect counts the successful repetitions the runner flagged (unit
+	// suspect): their instrument error was large against what they measure.
+	Suspect int `json:",omitempty"`
 }
 
 // Labels of the runs.
@@ -132,7 +145,15 @@ func Build(o Options) (*Report, error) {
 		rep.Ignored = st.cmp.Ignored
 	}
 	cells := allCells(runs)
-	rep.Knobs = knobCharts(runs, cells, st)
+	rep.Rates = rateChart(runs, cells, st, o.Objectives)
+	skip := ""
+	if rep.Rates != nil {
+		skip = rateKnob
+	}
+	rep.Knobs = knobCharts(runs, cells, st, knobMetrics, "", skip)
+	if st.has(unitSLORate) {
+		rep.Capacity = knobCharts(runs, cells, st, capacityMetrics, unitSLORate, "")
+	}
 	rep.CDFs = cdfCharts(runs, cells)
 	rep.Phases = phaseChart(runs, cells, st)
 	rep.Notes = notes(rep, st)
@@ -166,6 +187,9 @@ func readRun(label, path string) (*Run, error) {
 		s.Requests += row.N
 		// The line carries the fraction errors/requests.
 		s.Errors += int(math.Round(row.Values[results.UnitErrors] * float64(row.N)))
+		if row.Values[unitSuspect] > 0 {
+			s.Suspect++
+		}
 	}
 	for _, fail := range f.Failures {
 		get(fail.Cell).Failed++
@@ -264,6 +288,9 @@ func notes(rep *Report, st *stats) []string {
 			}
 			if c.Errors > 0 {
 				out = append(out, fmt.Sprintf("%scell %s: %d of %d measured requests failed; its latencies are of the requests that succeeded", who, c.Cell, c.Errors, c.Requests))
+			}
+			if c.Suspect > 0 {
+				out = append(out, fmt.Sprintf("%scell %s: %d of %d repetitions are suspect: the instrument's own error (the agent's send lag, the emulator's lateness or saturated CPUs) was large against what the cell measures, so their figures may be the instrument's; they are in the charts and the table, marked \"suspect\"", who, c.Cell, c.Suspect, c.OK))
 			}
 		}
 		if r.SidecarErr != "" {

@@ -25,35 +25,53 @@ const (
 // hollow and dashed in its metric's colour.
 var metricColor = map[string]string{"P50": "#1f77b4", "P99": "#d95f02"}
 
+// capacityColor draws the capacity charts' markers.
+const capacityColor = "#1b9e77"
+
+// colorOf returns a chart metric's colour.
+func colorOf(label string) string {
+	if label == labelCapacity {
+		return capacityColor
+	}
+	return metricColor[label]
+}
+
 var phaseColor = map[string]string{
 	"connect": "#1b9e77", "TLS": "#7570b3", "wait": "#e7298a", "read": "#66a61e", "wait + read": "#e6ab02",
 }
 
 const failColor = "#c00000"
 
+// suspectColor marks repetitions whose instrument error was large.
+const suspectColor = "#8a4b00"
+
 // SVG renders the knob chart: its small multiples in rows of three.
 func (ch KnobChart) SVG(runs []string) string {
 	cols := min(len(ch.Panels), panelsInRow)
 	rows := (len(ch.Panels) + panelsInRow - 1) / panelsInRow
 	w := max(float64(cols)*panelW, 460)
-	s := newSVG(w, chartTop+float64(rows)*panelH, "P50 and P99 by "+ch.Knob)
-	s.text(8, 18, "start", "#111111", 14, "bold", fmt.Sprintf("Latency by %s: median of the repetitions, with its confidence interval", ch.Knob))
-	legend(s, 8, 38, runs)
+	metrics, title, heading := knobMetrics, "P50 and P99 by "+ch.Knob, fmt.Sprintf("Latency by %s: median of the repetitions, with its confidence interval", ch.Knob)
+	if ch.Unit != "" {
+		metrics, title, heading = capacityMetrics, "capacity by "+ch.Knob, fmt.Sprintf("Capacity by %s: the highest rate that met the objective (slo-req/s), median of the repetitions", ch.Knob)
+	}
+	s := newSVG(w, chartTop+float64(rows)*panelH, title)
+	s.text(8, 18, "start", "#111111", 14, "bold", heading)
+	legend(s, 8, 38, runs, metrics, false)
 	for i, p := range ch.Panels {
 		x := float64(i%panelsInRow) * panelW
 		y := chartTop + float64(i/panelsInRow)*panelH
-		knobPanel(s, x, y, ch.Knob, ch.Values, p, runs)
+		knobPanel(s, x, y, ch, p, runs, metrics)
 	}
 	return s.String()
 }
 
 // legend explains markers: the metric's colour, and filled (current) or
 // hollow (baseline).
-func legend(s *svg, x, y float64, runs []string) {
-	for _, m := range knobMetrics {
-		s.circle(x+5, y-4, 4, metricColor[m.Label], false, m.Label)
+func legend(s *svg, x, y float64, runs []string, metrics []chartMetric, gates bool) {
+	for _, m := range metrics {
+		s.circle(x+5, y-4, 4, colorOf(m.Label), false, m.Label)
 		s.text(x+13, y, "start", "#333333", 11, "", m.Label)
-		x += 48
+		x += max(48, 20+6.5*float64(len(m.Label)))
 	}
 	if len(runs) > 1 {
 		s.circle(x+5, y-4, 4, "#555555", false, "current")
@@ -61,6 +79,11 @@ func legend(s *svg, x, y float64, runs []string) {
 		x += 110
 		s.circle(x+5, y-4, 4, "#555555", true, "baseline")
 		s.text(x+13, y, "start", "#333333", 11, "", "baseline (hollow, dashed)")
+		x += 160
+	}
+	if gates {
+		s.line(x+4, y-4, x+24, y-4, gateColor, 1.5, "6,3")
+		s.text(x+28, y, "start", "#333333", 11, "", "gate (the suite's objective)")
 	}
 	x, y = 13, y+18
 	s.line(x, y-8, x, y, "#555555", 1.5, "")
@@ -69,36 +92,67 @@ func legend(s *svg, x, y float64, runs []string) {
 	s.text(x+8, y, "start", "#333333", 11, "", "confidence interval; \"no CI\": too few repetitions for one")
 }
 
+// A scale writes a chart's values: latencies in seconds, shown in a time
+// unit that suits the top of the axis, or rates in requests per second.
+type scale struct {
+	unit  timeUnit             // axis unit: ticks are value × unit.scale
+	title string               // axis title
+	value func(float64) string // a value for tooltips and labels
+}
+
+// scaleFor returns the scale of a chart of unit ("" for latency) whose
+// largest value is top.
+func scaleFor(unit string, top float64) scale {
+	if unit == "" {
+		u := timeUnitFor(top)
+		return scale{u, "latency (" + u.name + ")", duration}
+	}
+	return scale{timeUnit{"req/s", 1}, "capacity (req/s)", perSecond}
+}
+
+// perSecond writes a rate with three significant digits: "1.25k req/s".
+func perSecond(v float64) string {
+	switch {
+	case v >= 1e4:
+		return fmt.Sprintf("%.0fk req/s", v/1e3)
+	case v >= 1e3:
+		return fmt.Sprintf("%.3gk req/s", v/1e3)
+	}
+	return fmt.Sprintf("%.3g req/s", v)
+}
+
 // knobPanel draws one small multiple with its top-left corner at (x, y).
-func knobPanel(s *svg, x, y float64, knob string, values []string, p KnobPanel, runs []string) {
+func knobPanel(s *svg, x, y float64, ch KnobChart, p KnobPanel, runs []string, metrics []chartMetric) {
+	knob, values := ch.Knob, ch.Values
 	top := 0.0
 	for _, pt := range p.Points {
 		if pt.OK > 0 {
 			top = max(top, pt.Estimate.Hi, pt.Estimate.Center)
 		}
 	}
-	u := timeUnitFor(top)
+	sc := scaleFor(ch.Unit, top)
+	u := sc.unit
 	ticks := niceTicks(top*u.scale*1.05, 5)
 	f := frame{x: x + plotLeft, y: y + plotTop, w: panelW - plotLeft - plotRight, h: panelH - plotTop - plotBottom,
 		lo: 0, hi: ticks[len(ticks)-1] / u.scale}
 	s.text(x+plotLeft+f.w/2, y+16, "middle", "#111111", 12, "bold", p.Title)
-	s.yAxis(f, secondsOf(ticks, u), func(t float64) string { return u.format(t * u.scale) }, "latency ("+u.name+")")
+	s.yAxis(f, secondsOf(ticks, u), func(t float64) string { return u.format(t * u.scale) }, sc.title)
 	s.xAxisLine(f)
 
 	band := f.w / float64(len(values))
-	slots := len(knobMetrics) * len(runs)
+	slots := len(metrics) * len(runs)
 	for vi, v := range values {
 		cx := f.x + band*(float64(vi)+0.5)
 		s.line(cx, f.y+f.h, cx, f.y+f.h+4, "#333333", 1, "")
 		s.text(cx, f.y+f.h+16, "middle", "#333333", 11, "", v)
-		var failedNote, noCI string
+		var failedNote, noCI, suspectNote string
 		for _, pt := range p.Points {
 			if pt.Value != v {
 				continue
 			}
-			slot := metricIndex(pt.Metric)*len(runs) + runIndex(runs, pt.Run)
+			slot := metricIndex(metrics, pt.Metric)*len(runs) + runIndex(runs, pt.Run)
 			px := cx + (float64(slot)-float64(slots-1)/2)*min(14, band/float64(slots+1))
-			color := metricColor[pt.Metric]
+			color := colorOf(pt.Metric)
 			baseline := pt.Run != LabelCurrent
 			if pt.OK == 0 {
 				failedNote = fmt.Sprintf("all %d failed", pt.Failed)
@@ -107,14 +161,17 @@ func knobPanel(s *svg, x, y float64, knob string, values []string, p KnobPanel, 
 			if pt.Failed > 0 {
 				failedNote = fmt.Sprintf("%d of %d failed", pt.Failed, pt.OK+pt.Failed)
 			}
+			if pt.Suspect > 0 {
+				suspectNote = fmt.Sprintf("%d of %d suspect", pt.Suspect, pt.OK)
+			}
 			e := pt.Estimate
-			tip := fmt.Sprintf("%s %s %s: median %s", pt.Run, pt.Cell, pt.Metric, duration(e.Center))
+			tip := fmt.Sprintf("%s %s %s: median %s", pt.Run, pt.Cell, pt.Metric, sc.value(e.Center))
 			dash := ""
 			if baseline {
 				dash = "3,2"
 			}
 			if e.HasCI {
-				tip += fmt.Sprintf(", confidence interval %s – %s", duration(e.Lo), duration(e.Hi))
+				tip += fmt.Sprintf(", confidence interval %s – %s", sc.value(e.Lo), sc.value(e.Hi))
 				s.line(px, f.ys(e.Lo), px, f.ys(e.Hi), color, 1.5, dash)
 				s.line(px-3, f.ys(e.Lo), px+3, f.ys(e.Lo), color, 1.5, "")
 				s.line(px-3, f.ys(e.Hi), px+3, f.ys(e.Hi), color, 1.5, "")
@@ -123,10 +180,16 @@ func knobPanel(s *svg, x, y float64, knob string, values []string, p KnobPanel, 
 				noCI = fmt.Sprintf("n=%d: no CI", e.N)
 			}
 			tip += fmt.Sprintf(", %d repetitions", e.N)
+			if pt.Suspect > 0 {
+				tip += fmt.Sprintf(", %d suspect (the instrument's own error was large)", pt.Suspect)
+			}
 			s.circle(px, f.ys(e.Center), 4, color, baseline, tip)
 		}
 		if failedNote != "" {
 			s.text(cx, f.y+12, "middle", failColor, 10, "bold", failedNote)
+		}
+		if suspectNote != "" {
+			s.text(cx, f.y+24, "middle", suspectColor, 10, "bold", suspectNote)
 		}
 		if noCI != "" {
 			s.text(cx, f.y+f.h-6, "middle", "#555555", 10, "", noCI)
@@ -135,8 +198,8 @@ func knobPanel(s *svg, x, y float64, knob string, values []string, p KnobPanel, 
 	s.text(f.x+f.w/2, f.y+f.h+34, "middle", "#333333", 11, "", knob)
 }
 
-func metricIndex(label string) int {
-	for i, m := range knobMetrics {
+func metricIndex(metrics []chartMetric, label string) int {
+	for i, m := range metrics {
 		if m.Label == label {
 			return i
 		}

@@ -21,17 +21,30 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 var fixtures = []struct {
 	name              string
 	current, baseline string
+	objectives        []results.Objective
 }{
 	{name: "quick", current: "testdata/quick.txt"},
 	{name: "baseline", current: "testdata/quick.txt", baseline: "testdata/baseline.txt"},
 	{name: "failed", current: "testdata/failed.txt"},
 	{name: "single", current: "testdata/single.txt"},
 	{name: "phases", current: "testdata/phases.txt"},
+	{name: "knee", current: "testdata/knee.txt", objectives: kneeGates},
+	{name: "capacity", current: "testdata/capacity.txt"},
 }
 
-func build(t *testing.T, current, baseline string) *Report {
+// kneeGates are the gates of knee.txt's suite: two that bound a drawn
+// latency, one that names a rate (a point, not a line) and one on the
+// rate itself (not a latency).
+var kneeGates = []results.Objective{
+	{Metric: "p99", Max: 20e6, HasMax: true},
+	{Metric: "p50-ns", Max: 8e6, HasMax: true, Where: map[string]string{"codec": "json"}},
+	{Metric: "p99", Max: 5e6, HasMax: true, Where: map[string]string{"rate": "100"}},
+	{Metric: "rate", Min: 90, HasMin: true},
+}
+
+func build(t *testing.T, current, baseline string, objectives ...results.Objective) *Report {
 	t.Helper()
-	rep, err := Build(Options{Current: current, Baseline: baseline})
+	rep, err := Build(Options{Current: current, Baseline: baseline, Objectives: objectives})
 	if err != nil {
 		t.Fatalf("Build(%s, %s): %v", current, baseline, err)
 	}
@@ -85,7 +98,7 @@ func lineDiff(want, got string) string {
 func TestMarkdownGolden(t *testing.T) {
 	for _, fx := range fixtures {
 		t.Run(fx.name, func(t *testing.T) {
-			rep := build(t, fx.current, fx.baseline)
+			rep := build(t, fx.current, fx.baseline, fx.objectives...)
 			dir := t.TempDir()
 			files, err := rep.WriteMarkdown(filepath.Join(dir, "report.md"))
 			if err != nil {
@@ -111,7 +124,7 @@ func TestMarkdownGolden(t *testing.T) {
 					t.Errorf("%s is not an SVG document: %.60q", name, b)
 				}
 			}
-			if got, want := len(files)-1, len(rep.Knobs)+len(rep.CDFs)+btoi(rep.Phases != nil); got != want {
+			if got, want := len(files)-1, len(rep.Knobs)+len(rep.CDFs)+btoi(rep.Phases != nil)+btoi(rep.Rates != nil)+len(rep.Capacity); got != want {
 				t.Errorf("wrote %d charts; want %d", got, want)
 			}
 		})
@@ -130,13 +143,15 @@ func btoi(b bool) int {
 func TestChartDataGolden(t *testing.T) {
 	for _, fx := range fixtures {
 		t.Run(fx.name, func(t *testing.T) {
-			rep := build(t, fx.current, fx.baseline)
+			rep := build(t, fx.current, fx.baseline, fx.objectives...)
 			data := struct {
-				Notes  []string
-				Knobs  []KnobChart
-				CDFs   []CDFChart
-				Phases *PhaseChart
-			}{rep.Notes, rep.Knobs, rep.CDFs, rep.Phases}
+				Notes    []string
+				Knobs    []KnobChart
+				Rates    *RateChart  `json:",omitempty"`
+				Capacity []KnobChart `json:",omitempty"`
+				CDFs     []CDFChart
+				Phases   *PhaseChart
+			}{rep.Notes, rep.Knobs, rep.Rates, rep.Capacity, rep.CDFs, rep.Phases}
 			b, err := json.MarshalIndent(data, "", "  ")
 			if err != nil {
 				t.Fatal(err)

@@ -122,6 +122,14 @@ func ciSamples(confidence float64) int {
 	return 100
 }
 
+// tableUnits are the units the report's table shows, where the results
+// have them: the latencies, the rate and errors, the capacity a search
+// found, and the instrument's own error.
+var tableUnits = []string{
+	results.UnitP50, results.UnitP90, results.UnitP99, results.UnitP999, results.UnitAchieved, results.UnitErrors,
+	unitSLORate, unitSendLagP99, unitEmuLateP99, unitCPUBusy,
+}
+
 // tableComparison is the comparison the report's table shows: the runs
 // side by side with a baseline, else the first knob's values side by side.
 func tableComparison(runs []*Run, o Options) (*results.Comparison, error) {
@@ -135,7 +143,7 @@ func tableComparison(runs []*Run, o Options) (*results.Comparison, error) {
 		return nil, nil
 	}
 	opts := results.CompareOptions{Alpha: o.Alpha, Confidence: o.Confidence,
-		Filter: ".unit:(p50-ns OR p90-ns OR p99-ns OR p999-ns OR req/s OR errors)"}
+		Filter: ".unit:(" + strings.Join(tableUnits, " OR ") + ")"}
 	if len(runs) == 1 {
 		if knobs := knobNames(allCells(runs)); len(knobs) > 0 && knobs[0] != "link" {
 			opts.Col = "/" + knobs[0]
