@@ -179,11 +179,11 @@ func knobNames(cells []string) []string {
 }
 
 // knobCharts builds one chart per knob, of metrics; unit names the chart's
-// kind (see KnobChart.Unit). skip is a knob left out, "" for none.
-func knobCharts(runs []*Run, cells []string, st *stats, metrics []chartMetric, unit, skip string) []KnobChart {
+// kind (see KnobChart.Unit). The knobs in skip are left out.
+func knobCharts(runs []*Run, cells []string, st *stats, metrics []chartMetric, unit string, skip ...string) []KnobChart {
 	var charts []KnobChart
 	for _, knob := range knobNames(cells) {
-		if knob == skip {
+		if slices.Contains(skip, knob) {
 			continue
 		}
 		ch := KnobChart{Knob: knob, Unit: unit}

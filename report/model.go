@@ -146,13 +146,15 @@ func Build(o Options) (*Report, error) {
 	}
 	cells := allCells(runs)
 	rep.Rates = rateChart(runs, cells, st, o.Objectives)
-	skip := ""
+	var skip []string
 	if rep.Rates != nil {
-		skip = rateKnob
+		skip = append(skip, rateKnob)
 	}
-	rep.Knobs = knobCharts(runs, cells, st, knobMetrics, "", skip)
+	rep.Knobs = knobCharts(runs, cells, st, knobMetrics, "", skip...)
 	if st.has(unitSLORate) {
-		rep.Capacity = knobCharts(runs, cells, st, capacityMetrics, unitSLORate, "")
+		// A search finds one rate per cell, which every request line of
+		// the cell carries: by request it would show the same figure twice.
+		rep.Capacity = knobCharts(runs, cells, st, capacityMetrics, unitSLORate, reqKey)
 	}
 	rep.CDFs = cdfCharts(runs, cells)
 	rep.Phases = phaseChart(runs, cells, st)

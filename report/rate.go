@@ -14,6 +14,10 @@ import (
 // names spell it (rate=400).
 const rateKnob = "rate"
 
+// reqKey is the last key of a mix's result lines, the request's name
+// (req=create).
+const reqKey = "req"
+
 // A RateChart is latency against offered rate, the hockey stick: one panel
 // per combination of the other dimensions (the link and the other knobs),
 // the rate along the x axis, P50 and P99 as lines with their confidence

@@ -2,6 +2,8 @@ package report
 
 import (
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -146,5 +148,38 @@ func TestCapacity(t *testing.T) {
 		if !strings.Contains(html, want) {
 			t.Errorf("HTML lacks %q", want)
 		}
+	}
+}
+
+// TestCapacityOfAMix: every request line of a cell carries the cell's one
+// search result, so capacity is charted by the knobs, not by request;
+// latency is charted by request too.
+func TestCapacityOfAMix(t *testing.T) {
+	data, err := os.ReadFile("testdata/capacity.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, l := range strings.Split(string(data), "\n") {
+		if name, rest, ok := strings.Cut(l, "\t"); ok && strings.HasPrefix(l, "Benchmark") {
+			lines = append(lines, name+"/req=list\t"+rest, name+"/req=create\t"+rest)
+			continue
+		}
+		lines = append(lines, l)
+	}
+	path := filepath.Join(t.TempDir(), "mix.txt")
+	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep := build(t, path, "")
+	var capacity, latency []string
+	for _, k := range rep.Capacity {
+		capacity = append(capacity, k.Knob)
+	}
+	for _, k := range rep.Knobs {
+		latency = append(latency, k.Knob)
+	}
+	if !slices.Equal(capacity, []string{"codec"}) || !slices.Equal(latency, []string{"codec", "req"}) {
+		t.Errorf("capacity charts by %q, latency by %q; want capacity by codec, latency by codec and req", capacity, latency)
 	}
 }
