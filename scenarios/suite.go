@@ -247,7 +247,9 @@ func (s *Suite) BenchName() string {
 }
 
 // Estimate is how long the suite's cells take to measure: every repetition's
-// warmup and duration, without setup and teardown.
+// warmup and duration, without setup and teardown. A capacity search
+// (load.search) makes several probes of warmup + duration per repetition;
+// Estimate counts one, so it is the least such a suite takes.
 func (s *Suite) Estimate(cells int) time.Duration {
 	return time.Duration(cells*s.Load.Count) * (s.Load.Warmup + s.Load.Duration)
 }
