@@ -99,6 +99,16 @@ func (netemBackend) connect(client, server *Host, l Link) (path, error) {
 			return nil, inStep(StepAddress, err)
 		}
 	}
+	for _, e := range []struct {
+		h *Host
+		d Direction
+	}{{client, l.Up}, {server, l.Down}} {
+		if e.d.Loss > 0 || e.d.Rate > 0 {
+			if err := unsegmented(e.h.NS); err != nil {
+				return nil, inStep(StepLink, err)
+			}
+		}
+	}
 	// The client's egress is the uplink, the server's the downlink.
 	if err := addQdisc(client.NS, up); err != nil {
 		return nil, err
@@ -124,6 +134,33 @@ func addVeth(client, server *Namespace) error {
 	}
 	if err := nl.LinkAdd(veth); err != nil {
 		return inStep(StepLink, fmt.Errorf("netem: veth pair %s↔%s: %w; the kernel may lack veth (modprobe veth)", client.Name, server.Name, err))
+	}
+	return nil
+}
+
+// unsegmented makes the stack hand the veth one segment per packet
+// (gso_max_segs 1). netem drops, counts against its limit and spaces by
+// its rate whole packets as it gets them, and a TCP sender's GSO packets
+// carry up to 64 KB: a loss would then take out tens of segments at once,
+// a queue of 10 hold hundreds, and a rate release them in bursts.
+func unsegmented(ns *Namespace) error {
+	nl, err := ns.netlinkIn()
+	if err != nil {
+		return err
+	}
+	defer nl.Close()
+	link, err := nl.LinkByName(ifName)
+	if err != nil {
+		return fmt.Errorf("netem: %s: %w", ns.Name, err)
+	}
+	if err := nl.LinkSetGSOMaxSegs(link, 1); err != nil {
+		return fmt.Errorf("netem: %s: gso_max_segs 1: %w", ns.Name, err)
+	}
+	if link, err = nl.LinkByName(ifName); err != nil {
+		return fmt.Errorf("netem: %s: %w", ns.Name, err)
+	}
+	if n := link.Attrs().GSOMaxSegs; n != 1 {
+		return fmt.Errorf("netem: %s: gso_max_segs reads %d after setting 1: this kernel (before 5.19?) cannot limit GSO on a live veth, so netem would drop and rate-limit 64 KB super-packets; use --backend tun", ns.Name, n)
 	}
 	return nil
 }

@@ -137,3 +137,27 @@ func TestNetlinkRouteOnly(t *testing.T) {
 		}
 	}
 }
+
+// The netem backend limits GSO on a lossy or rate-limited veth, so that
+// netem sees one segment per packet; the kernel must keep the setting.
+func TestUnsegmented(t *testing.T) {
+	needRoot(t)
+	c, undoC, err := createNamespace(fmt.Sprintf("%s%d-gso-c", Prefix, os.Getpid()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer undoC()
+	s, undoS, err := createNamespace(fmt.Sprintf("%s%d-gso-s", Prefix, os.Getpid()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer undoS()
+	if err := addVeth(c, s); err != nil {
+		t.Fatal(err)
+	}
+	for _, ns := range []*Namespace{c, s} {
+		if err := unsegmented(ns); err != nil {
+			t.Errorf("unsegmented(%s): %v", ns.Name, err)
+		}
+	}
+}

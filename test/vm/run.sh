@@ -107,7 +107,9 @@ if [ ! -f "$kdir/.done" ]; then
 			die "apt-get download $kpkg failed; set VM_KERNEL to one apt-cache policy offers"
 		deb=$(ls "$cache"/deb/"${kpkg}"_*.deb | head -1)
 	fi
-	rm -rf "$kdir"
+	# Only one kernel is kept: the one in use.
+	find "$cache/deb" -name 'linux-image-*.deb' ! -name "${kpkg}_*" -delete
+	rm -rf "$cache"/kernel-*
 	mkdir -p "$kdir"
 	dpkg -x "$deb" "$kdir" || die "dpkg -x $deb failed"
 	touch "$kdir/.done"
@@ -131,7 +133,7 @@ moddeps() {
 	*.xz) xz -dc "$f" ;;
 	*.zst) zstd -dcq "$f" ;;
 	*) cat "$f" ;;
-	esac | strings -a | sed -n 's/^depends=//p' | tr ',' ' '
+	esac | tr '\0' '\n' | sed -n 's/^depends=//p' | tr ',' ' '
 }
 
 # Order: dependencies first (a depth-first walk).

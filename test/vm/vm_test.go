@@ -9,6 +9,7 @@
 package vm
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -20,6 +21,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -146,7 +148,8 @@ func TestLinkRunLoss(t *testing.T) {
 }
 
 // The quick suite with --backend auto picks netem, measures every cell,
-// and leaves the VM's network state as it found it.
+// and leaves the VM's network state as it found it (the host-untouched
+// check of make test, on the kernel backend).
 func TestQuickSuiteAuto(t *testing.T) {
 	before := snapshot(t)
 	out := filepath.Join(t.TempDir(), "quick.txt")
@@ -166,13 +169,126 @@ func TestQuickSuiteAuto(t *testing.T) {
 	if len(cells) != 4 {
 		t.Errorf("%d benchmark lines; want 4 (2 links × keepalive on, off)\n%s", len(cells), res)
 	}
-	after := snapshot(t)
-	if d := hostsnap.Diff(before, after); len(d) > 0 {
+	checkSame(t, before)
+}
+
+// A run whose every repetition fails, and one interrupted by SIGINT, on
+// the netem backend: the VM's network state is as before, nothing is left.
+func TestFailedAndInterruptedRunsAuto(t *testing.T) {
+	dir := t.TempDir()
+	failing := filepath.Join(dir, "fail.yaml")
+	if err := os.WriteFile(failing, []byte(`suite: fails
+links: [{name: lan, rtt: 2ms}]
+server: {command: "echo staged failure >&2; exit 3"}
+matrix: {keepalive: [on, off]}
+load: {rate: 20, duration: 0.5s, count: 1}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("failed", func(t *testing.T) {
+		before := snapshot(t)
+		_, _, err := run(t, 3*time.Minute, "run", failing, "--backend", "auto", "-o", filepath.Join(dir, "fail.txt"))
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 3 {
+			t.Errorf("run of a failing suite: %v; want exit status 3 (every repetition failed)", err)
+		}
+		checkSame(t, before)
+	})
+	t.Run("interrupted", func(t *testing.T) {
+		before := snapshot(t)
+		cmd := exec.Command(*tunebench, "run", *suite, "--backend", "auto", "--count", "2", "-o", filepath.Join(dir, "int.txt"))
+		var errb bytes.Buffer
+		cmd.Stderr = &errb
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		first := make(chan struct{})
+		go func() {
+			sc := bufio.NewScanner(stdout)
+			once := false
+			for sc.Scan() {
+				t.Log(sc.Text())
+				if !once && strings.HasPrefix(sc.Text(), "[1/") {
+					once = true
+					close(first)
+				}
+			}
+		}()
+		select {
+		case <-first:
+		case <-time.After(2 * time.Minute):
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("no repetition done in 2 minutes; stderr:\n%s", errb.String())
+		}
+		time.Sleep(time.Second) // into the next repetition's load
+		if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+			t.Fatal(err)
+		}
+		exited := make(chan error, 1)
+		go func() { exited <- cmd.Wait() }()
+		select {
+		case <-exited:
+		case <-time.After(time.Minute):
+			cmd.Process.Kill()
+			<-exited
+			t.Fatalf("still running a minute after SIGINT")
+		}
+		if code := cmd.ProcessState.ExitCode(); code != 130 {
+			t.Errorf("exit status %d after SIGINT; want 130; stderr:\n%s", code, errb.String())
+		}
+		checkSame(t, before)
+	})
+}
+
+// checkSame fails the test if the VM's network state moved since before,
+// a tunebench namespace is left or a tunebench process still runs.
+func checkSame(t *testing.T, before *hostsnap.Snapshot) {
+	t.Helper()
+	if d := hostsnap.Diff(before, snapshot(t)); len(d) > 0 {
 		t.Errorf("the run changed the host (%d lines):\n%s", len(d), strings.Join(d, "\n"))
 	}
 	if left, _ := netem.Leftovers(); len(left) > 0 {
 		t.Errorf("left behind: %v", left)
 	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		procs := processesOf(*tunebench)
+		if len(procs) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("processes of %s still run after their run ended: %v", *tunebench, procs)
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// processesOf lists the live, not zombie, processes whose executable is bin.
+func processesOf(bin string) []int {
+	entries, _ := os.ReadDir("/proc")
+	var pids []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		exe, err := os.Readlink("/proc/" + e.Name() + "/exe")
+		if err != nil || exe != bin {
+			continue
+		}
+		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if i := bytes.LastIndexByte(stat, ')'); err == nil && i >= 0 && i+2 < len(stat) && stat[i+2] == 'Z' {
+			continue
+		}
+		pids = append(pids, pid)
+	}
+	return pids
 }
 
 func snapshot(t *testing.T) *hostsnap.Snapshot {
