@@ -120,54 +120,26 @@ func (e *engine) do(ctx context.Context, o outcome) outcome {
 }
 
 // openLoop sends the open-loop schedule: hit k due at start + due(k). The
-// scheduler runs on its own thread (see waiter) and hands each due request
-// to an idle worker, starting one while fewer than inFlight run; with
-// inFlight busy it waits for one, and the request goes late, counted from
-// its due time. A request that could not be sent within a timeout of its
-// due time fails unsent.
-func (e *engine) openLoop(ctx context.Context, start time.Time, pick *picker) {
-	jobs := make(chan outcome)
-	var wg sync.WaitGroup
-	workers := 0
-	worker := func(first outcome) {
-		defer wg.Done()
-		e.send(first)
-		for o := range jobs {
-			e.send(o)
-		}
+// scheduler runs on its own thread (see waiter) and submits each request
+// to the pool when it is due (see pool): with max requests in flight it
+// waits in the queue and goes late, counted from its due time; one not
+// sent within a timeout of its due time fails unsent.
+func (e *engine) openLoop(ctx context.Context, start time.Time, pick *picker) error {
+	pl, err := newPool(e, e.p.inFlight, e.p.cfg.Rate)
+	if err != nil {
+		return err
 	}
 	w := newWaiter()
-	limit := timeout(e.p.cfg)
 	for k := uint64(0); k < e.p.totalHits; k++ {
 		due := start.Add(e.p.due(k))
 		if w.until(ctx, due) != nil {
+			pl.stop()
 			break
 		}
-		o := outcome{req: pick.next(), due: due, measured: k >= e.p.warmupHits}
-		select {
-		case jobs <- o:
-			continue
-		default:
-		}
-		if workers < e.p.inFlight {
-			workers++
-			wg.Add(1)
-			go worker(o)
-			continue
-		}
-		late := time.NewTimer(time.Until(due.Add(limit)))
-		select {
-		case jobs <- o:
-		case <-late.C:
-			o.end = due.Add(limit)
-			o.err = fmt.Sprintf("not sent: %d requests in flight (the cap) for the whole timeout", e.p.inFlight)
-			e.deliver(o)
-		case <-ctx.Done():
-		}
-		late.Stop()
+		pl.submit(outcome{req: pick.next(), due: due, measured: k >= e.p.warmupHits})
 	}
-	close(jobs)
-	wg.Wait()
+	pl.close()
+	return nil
 }
 
 // closedLoop runs Connections loops until the window ends: each sends a
@@ -203,37 +175,28 @@ func (e *engine) closedLoop(ctx context.Context, start time.Time) {
 }
 
 // bursts starts Burst.Connections requests at every burst instant, from
-// start on, while the instant is before the end of the window; at most
-// inFlight are in flight, and a request that waits for a slot still counts
-// from its burst's instant.
-func (e *engine) bursts(ctx context.Context, start time.Time, pick *picker) {
+// start on, while the instant is before the end of the window, through the
+// pool: a request that waits for a worker still counts from its burst's
+// instant.
+func (e *engine) bursts(ctx context.Context, start time.Time, pick *picker) error {
 	cfg := e.p.cfg
 	window := start.Add(cfg.Warmup)
 	end := window.Add(cfg.Duration)
-	slots := make(chan struct{}, e.p.inFlight)
-	var wg sync.WaitGroup
+	pl, err := newPool(e, e.p.inFlight, float64(cfg.Burst.Connections)/cfg.Burst.Every.Seconds())
+	if err != nil {
+		return err
+	}
 	w := newWaiter()
 	for instant := start; instant.Before(end); instant = instant.Add(cfg.Burst.Every) {
 		if w.until(ctx, instant) != nil {
+			pl.stop()
 			break
 		}
 		measured := !instant.Before(window)
 		for range cfg.Burst.Connections {
-			o := outcome{req: pick.next(), due: instant, measured: measured}
-			select {
-			case slots <- struct{}{}:
-			case <-ctx.Done():
-			}
-			if ctx.Err() != nil {
-				break
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				e.send(o)
-				<-slots
-			}()
+			pl.submit(outcome{req: pick.next(), due: instant, measured: measured})
 		}
 	}
-	wg.Wait()
+	pl.close()
+	return nil
 }

@@ -40,14 +40,15 @@ func Run(ctx context.Context, cfg Config, stderr io.Writer) (*Result, error) {
 	rec := newRecorder(p, start)
 	stop, cancelSchedule := context.WithCancel(ctx)
 	defer cancelSchedule()
+	var engineErr error
 	go func() {
 		switch cfg.Model() {
 		case ModelConnections:
 			e.closedLoop(stop, start)
 		case ModelBurst:
-			e.bursts(stop, start, newPicker(p.reqs, cfg.Seed, 0))
+			engineErr = e.bursts(stop, start, newPicker(p.reqs, cfg.Seed, 0))
 		default:
-			e.openLoop(stop, start, newPicker(p.reqs, cfg.Seed, 0))
+			engineErr = e.openLoop(stop, start, newPicker(p.reqs, cfg.Seed, 0))
 		}
 		close(e.results)
 	}()
@@ -63,6 +64,9 @@ func Run(ctx context.Context, cfg Config, stderr io.Writer) (*Result, error) {
 		select {
 		case o, ok := <-e.results:
 			if !ok {
+				if engineErr != nil {
+					return nil, engineErr
+				}
 				res, err := finish()
 				if err == nil {
 					fmt.Fprintf(stderr, "load agent: done: %s\n", rec.summary())
