@@ -257,7 +257,7 @@
 // (duration, warmup, count and the rest still apply), and a matrix has at
 // most one of the two. A matrix of rates draws the hockey stick: the
 // report shows latency against rate for each value of the other knobs,
-// with the suite's latency gates as lines.
+// with the suite's latency gates as lines when it is given them.
 //
 //	suite: knee
 //	links: [{name: lan, rtt: 2ms}]
