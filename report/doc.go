@@ -9,6 +9,18 @@
 // carry connect-ns, tls-ns or ttfb-ns; benchstat's table with significance;
 // and every failed repetition.
 //
+// When the cells have a rate knob (matrix: {rate: [100, 400, 1600]}), the
+// report draws latency against rate instead of a knob chart of it: the
+// hockey stick, one panel per combination of the other keys, on one
+// latency scale, with the objectives of [Options.Objectives] that bound a
+// latency drawn as dashed lines. When the results carry slo-req/s, a
+// capacity search's result, it draws the capacity per knob (not per
+// request: a cell's request lines share its one search result). A
+// repetition the runner flagged (unit suspect: the instrument's own error
+// was large against what it measures) is counted in the cells table, noted
+// under "Read this first" and marked in every chart; the load side's
+// send-lag-p99-ns, emu-late-p99-ns and cpu-busy join benchstat's table.
+//
 // The statistics are benchstat's: [Build] runs [results.Compare] and takes
 // each median and confidence interval from its tables. A cell with fewer
 // repetitions than a confidence interval needs is drawn as its median alone
