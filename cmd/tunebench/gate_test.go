@@ -260,10 +260,10 @@ func TestGateEndToEnd(t *testing.T) {
 links: [{name: lan, rtt: `+rtt+`}]
 matrix: {keepalive: [on]}
 load: {rate: 20, duration: 1s, warmup: 0.2s, count: 6}
-gates: [{metric: p50, max: 15ms, where: {link: lan, keepalive: on}}]
+gates: [{metric: p50, max: 30ms, where: {link: lan, keepalive: on}}]
 `)
 	}
-	fast, slow := suite("5ms"), suite("25ms")
+	fast, slow := suite("5ms"), suite("60ms")
 	base, cur := filepath.Join(dir, "base.txt"), filepath.Join(dir, "new.txt")
 
 	tbRun := func(wantCode int, args ...string) string {
@@ -293,7 +293,7 @@ gates: [{metric: p50, max: 15ms, where: {link: lan, keepalive: on}}]
 	tbRun(0, "run", slow, "-o", cur, "--quiet")
 
 	out := tbRun(99, "gate", "--baseline", base, "--current", cur, "--metric", "p50-ns", "--max-regression", "10%")
-	if !strings.Contains(out, "FAIL  Gate/link=lan/keepalive=on  p50-ns") || !strings.Contains(out, "link-lan: rtt=5ms → rtt=25ms") {
+	if !strings.Contains(out, "FAIL  Gate/link=lan/keepalive=on  p50-ns") || !strings.Contains(out, "link-lan: rtt=5ms → rtt=60ms") {
 		t.Errorf("got:\n%s\nwant the cell to fail and the link's change to be named", out)
 	}
 	tbRun(0, "gate", "--baseline", base, "--current", base, "--metric", "p50-ns", "--max-regression", "10%")
