@@ -299,8 +299,12 @@ func (p *parser) relative(name string) string {
 	return filepath.Join(filepath.Dir(p.file), name)
 }
 
-// readLimited reads a regular file of at most limit bytes.
+// readLimited reads a regular file of at most limit bytes. It looks before
+// it opens: opening a named pipe would block until a writer came.
 func readLimited(file string, limit int64) ([]byte, error) {
+	if fi, err := os.Stat(file); err == nil && !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", file)
+	}
 	f, err := os.Open(file)
 	if err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -194,6 +195,23 @@ func TestTargetName(t *testing.T) {
 		got := targetName(tt.method, tt.path)
 		if got != tt.want || !requestNameRE.MatchString(got) {
 			t.Errorf("targetName(%s, %s) = %q; want %q, a request name", tt.method, tt.path, got, tt.want)
+		}
+	}
+}
+
+// TestBodyFileNotRegular: a directory or a named pipe is refused without
+// being opened for reading (a pipe would block the parser).
+func TestBodyFileNotRegular(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "pipe")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatalf("mkfifo: %v", err)
+	}
+	for _, name := range []string{dir, fifo} {
+		suite := mixBase + "requests:\n  - {name: a, method: POST, path: /x, body: \"@" + name + "\"}\n"
+		_, err := Parse(filepath.Join(dir, "s.yaml"), []byte(suite))
+		if err == nil || !strings.Contains(err.Error(), "is not a regular file") {
+			t.Errorf("@%s: got %v; want it refused as not a regular file", name, err)
 		}
 	}
 }
