@@ -66,20 +66,23 @@ func ParsePercent(s string) (float64, error) {
 	return f / 100, nil
 }
 
-// rateUnit returns the factor of a bit-rate suffix as tc spells it; tc
-// counts rates in powers of 1000.
+// rateUnits are the bit-rate suffixes as tc spells them, largest first;
+// tc counts rates in powers of 1000. ParseRate and formatRate both read
+// this table.
+var rateUnits = []struct {
+	name   string
+	factor uint64
+}{{"tbit", 1e12}, {"gbit", 1e9}, {"mbit", 1e6}, {"kbit", 1e3}, {"bit", 1}}
+
+// rateUnit returns the factor of a bit-rate suffix; "" is bit.
 func rateUnit(u string) (float64, bool) {
-	switch u {
-	case "", "bit":
-		return 1, true
-	case "kbit":
-		return 1e3, true
-	case "mbit":
-		return 1e6, true
-	case "gbit":
-		return 1e9, true
-	case "tbit":
-		return 1e12, true
+	if u == "" {
+		u = "bit"
+	}
+	for _, r := range rateUnits {
+		if u == r.name {
+			return float64(r.factor), true
+		}
 	}
 	return 0, false
 }
@@ -158,15 +161,13 @@ func ParseBytes(s string) (int64, error) {
 	return int64(n), nil
 }
 
-// formatRate writes a rate in bit/s the way tc does: 100mbit, 1.5gbit.
+// formatRate writes a rate in bit/s the way tc does: 100mbit, 1.5gbit,
+// in the largest unit that takes it with at most two decimals.
 func formatRate(bps uint64) string {
-	switch {
-	case bps >= 1e9 && bps%1e7 == 0:
-		return fmt.Sprintf("%ggbit", float64(bps)/1e9)
-	case bps >= 1e6 && bps%1e4 == 0:
-		return fmt.Sprintf("%gmbit", float64(bps)/1e6)
-	case bps >= 1e3 && bps%10 == 0:
-		return fmt.Sprintf("%gkbit", float64(bps)/1e3)
+	for _, r := range rateUnits {
+		if r.factor > 1 && bps >= r.factor && bps%(r.factor/100) == 0 {
+			return fmt.Sprintf("%g%s", float64(bps)/float64(r.factor), r.name)
+		}
 	}
 	return fmt.Sprintf("%dbit", bps)
 }
