@@ -19,9 +19,16 @@ import (
 // the exit status.
 func tbStdin(t *testing.T, stdin string, args ...string) (string, string, int) {
 	t.Helper()
+	return tbStdinIn(t, "", stdin, args...)
+}
+
+// tbStdinIn is tbStdin in the working directory dir ("" for the test's).
+func tbStdinIn(t *testing.T, dir, stdin string, args ...string) (string, string, int) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, linkTestBinary(t), args...)
+	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GITHUB_STEP_SUMMARY=")
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
@@ -81,6 +88,21 @@ func TestStdin(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestStdinSuiteFiles: the @file bodies of a suite read from standard
+// input are found relative to the working directory, as docs/cli.md says.
+func TestStdinSuiteFiles(t *testing.T) {
+	dir, elsewhere := t.TempDir(), t.TempDir()
+	writeTempIn(t, dir, "payload.json", `{"a":1}`)
+	suite := "suite: body\nlinks: [{name: lan, rtt: 2ms}]\nmatrix: {keepalive: [on]}\nload: {rate: 20, duration: 1s}\nrequests:\n  - {name: raw, method: PUT, path: /x, body: \"@payload.json\"}\n"
+	if _, stderr, code := tbStdinIn(t, dir, suite, "validate", "-"); code != 0 {
+		t.Errorf("validate - in the folder of payload.json: exit status %d, stderr %q; want 0", code, stderr)
+	}
+	_, stderr, code := tbStdinIn(t, elsewhere, suite, "validate", "-")
+	if code != exitUsage || !strings.Contains(stderr, "<stdin>:6: ") || !strings.Contains(stderr, "payload.json") {
+		t.Errorf("validate - elsewhere: exit status %d, stderr %q; want 2 and <stdin>:6 naming payload.json", code, stderr)
 	}
 }
 
