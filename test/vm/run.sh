@@ -46,8 +46,10 @@ say() { echo "vm: $*"; }
 
 work=
 qpid=
+tpid=
 cleanup() {
 	local rc=$?
+	if [ -n "$tpid" ]; then kill "$tpid" 2>/dev/null || true; fi
 	if [ -n "$qpid" ] && kill -0 "$qpid" 2>/dev/null; then
 		say "stopping qemu (pid $qpid)"
 		kill "$qpid" 2>/dev/null || true
@@ -207,7 +209,12 @@ timeout -k 10 "$timeout_s" qemu-system-x86_64 -accel tcg,thread=multi -cpu max -
 	-display none -monitor none -serial "file:$log" -no-reboot -nodefaults \
 	</dev/null &
 qpid=$!
-tail -n +1 -f --pid="$qpid" "$log" || true
+# tail in the background and wait for it: bash runs its INT/TERM trap (and
+# so cleanup) at once during wait, not only after a foreground child ends.
+tail -n +1 -f --pid="$qpid" "$log" &
+tpid=$!
+wait "$tpid" || true
+tpid=
 qrc=0
 wait "$qpid" || qrc=$?
 qpid=
