@@ -47,9 +47,9 @@ Example:
   tunebench gate --suite scenarios/quick.yaml --current out/quick.txt
 
 Exit status: 0 every check passed; 99 a check failed (it used to be 1:
-docs/cli.md says why it changed); 2 bad flags or input (an unreadable file, a file
-without results, a metric or a where that matches nothing, files with no
-cell in common); 1 the verdicts could not be written.
+docs/cli.md says why it changed); 2 bad flags or input (an unreadable
+file, a file without results, a metric or a where that matches nothing,
+files with no cell in common); 1 the verdicts could not be written.
 `
 
 // gateFormats are the --format values of gate.
