@@ -148,3 +148,13 @@ func TestExpandLoadKnobs(t *testing.T) {
 		}
 	}
 }
+
+func TestLineName(t *testing.T) {
+	c := Cell{Link: Link{Name: "wan40"}, Knobs: []Setting{{"codec", "json"}}}
+	if got := c.LineName("create"); got != "link=wan40/codec=json/req=create" {
+		t.Errorf("LineName(create) = %q", got)
+	}
+	if got := c.LineName(""); got != c.Name() {
+		t.Errorf("LineName(\"\") = %q; want the cell's name", got)
+	}
+}

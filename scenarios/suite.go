@@ -221,6 +221,20 @@ func (c Cell) Name() string {
 	return b.String()
 }
 
+// RequestKey is the key that names a request of a mix in its result lines,
+// after the cell's own keys: "link=wan40/codec=json/req=create".
+const RequestKey = "req"
+
+// LineName is the name of the result lines of request req in this cell:
+// the cell's name, then RequestKey=req; the cell's name alone for the
+// one-request shorthand (req == "").
+func (c Cell) LineName(req string) string {
+	if req == "" {
+		return c.Name()
+	}
+	return c.Name() + "/" + RequestKey + "=" + req
+}
+
 // Get returns the value of the knob name in this cell, and whether the cell
 // has that knob. "link" returns the link's name.
 func (c Cell) Get(name string) (string, bool) {
