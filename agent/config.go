@@ -125,9 +125,11 @@ func (cfg Config) Model() string {
 const DefaultTimeout = 30 * time.Second
 
 // DefaultMaxInFlight is the most requests MaxConns allows in flight by
-// default: about 30 KiB each (a goroutine, buffers and a socket), so the
-// agent stays near 128 MiB whatever the server does.
-const DefaultMaxInFlight = 4096
+// default. Each costs the agent about 60 KiB (its goroutine, the
+// transport's two goroutines and buffers, the connection), so the agent
+// stays near 128 MiB whatever the server does; 2048 in flight still
+// sustain 20 000 req/s at 100 ms of latency.
+const DefaultMaxInFlight = 2048
 
 // MaxConns is the most requests cfg's load holds in flight at once, and so
 // the most connections it opens: Config.MaxInFlight if set, or else enough

@@ -71,7 +71,9 @@ func (e *engine) do(ctx context.Context, o outcome) outcome {
 		o.start, o.end, o.err = time.Now(), time.Now(), err.Error()
 		return o
 	}
-	req.Header = r.header.Clone()
+	// Shared, not cloned: net/http reads a client request's Header and
+	// writes what it adds (Host, Content-Length) to the wire only.
+	req.Header = r.header
 	o.start = time.Now()
 	t.start = o.start
 	o.trace = t

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"strings"
 	"time"
 )
@@ -104,6 +105,12 @@ func describe(p *plan) string {
 	return fmt.Sprintf("%s at %v req/s (%d + %d requests)", strings.Join(what, ", "), cfg.Rate, p.warmupHits, p.totalHits-p.warmupHits)
 }
 
+// The agent process's garbage collector settings; see Main.
+const (
+	gcPercent   = 400
+	memoryLimit = 192 << 20
+)
+
 // Main is the body of `tunebench load`: it reads one JSON Config from
 // stdin, runs it, and writes one JSON Result to stdout. A cancelled run
 // still writes what it measured before returning the error.
@@ -117,6 +124,11 @@ func Main(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) error 
 	if err := raiseNoFile(cfg, stderr); err != nil {
 		return err
 	}
+	// The agent is its own process: trade memory for fewer collections
+	// (each costs the CPU the server shares), within a hard bound so that
+	// no load makes it grow past memoryLimit.
+	debug.SetGCPercent(gcPercent)
+	debug.SetMemoryLimit(memoryLimit)
 	res, runErr := Run(ctx, cfg, stderr)
 	if res == nil {
 		return runErr

@@ -62,9 +62,22 @@ func TestAgentTraceTransport(t *testing.T) {
 						t.Errorf("%s: got %d of 30; want %d", what, got, want)
 					}
 				}
-				want("new connections", tr.NewConns, 30)
-				want("retries", tr.Retries, 0)
-				want("connect phases", tr.Connect.Count, 30)
+				// HTTP/2 without keep-alive makes single-use connections, and
+				// net/http may hand a request one that is closing and retry
+				// it, or give a request the connection another one dialed: on
+				// a busy machine a request or two of 30 is counted one off.
+				near := want
+				if h2 {
+					near = func(what string, got, want int) {
+						t.Helper()
+						if got < want-2 || got > want+2 {
+							t.Errorf("%s: got %d of 30; want %d±2", what, got, want)
+						}
+					}
+				}
+				near("new connections", tr.NewConns, 30)
+				near("retries", tr.Retries, 0)
+				near("connect phases", tr.Connect.Count, 30)
 				want("first bytes", tr.TTFB.Count, 30)
 				want("body reads", tr.Body.Count, 30)
 				handshakes, resumed, http2 := 0, 0, 0
@@ -77,8 +90,8 @@ func TestAgentTraceTransport(t *testing.T) {
 				if h2 {
 					http2 = 30
 				}
-				want("TLS handshakes", tr.Handshakes, handshakes)
-				want("TLS phases", tr.Handshake.Count, handshakes)
+				near("TLS handshakes", tr.Handshakes, handshakes)
+				near("TLS phases", tr.Handshake.Count, handshakes)
 				want("resumed handshakes", tr.Resumed, resumed)
 				want("HTTP/2 responses", tr.HTTP2, http2)
 				if tr.Connect.P50 <= 0 || tr.Connect.P50 > time.Second || tr.TTFB.P50 <= 0 || tr.TTFB.P50 > time.Second {

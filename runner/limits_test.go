@@ -59,7 +59,7 @@ func TestHostLimitsFit(t *testing.T) {
 		{"ports", l, agent.Config{Connections: 30000}, "the load (30000 connections) holds up to 30000 connections open, over the 28232 ephemeral ports (32768–60999) of the client host; lower the load"},
 		{"descriptors", hostLimits{ports: 28232, fds: 1024, fdsWhy: "the RLIMIT_NOFILE hard limit, 1024"}, agent.Config{Rate: 200, Timeout: 10 * time.Second}, "2001 connections open, and the load agent may open 1024 descriptors (the RLIMIT_NOFILE hard limit, 1024); raise the hard limit (ulimit -Hn"},
 		{"descriptors with CAP_SYS_RESOURCE", hostLimits{ports: 28232, fds: 1024, canRaise: true, fdsWhy: "fs.nr_open, 1024"}, agent.Config{Rate: 200, Timeout: 10 * time.Second}, "raise fs.nr_open"},
-		{"memory", hostLimits{ports: 28232, fds: 1 << 20, memory: 64 << 20}, agent.Config{Rate: 2000, Timeout: 10 * time.Second}, "up to 4096 connections open, about 256 MiB at 64 KiB each, over the 64 MiB of memory available"},
+		{"memory", hostLimits{ports: 28232, fds: 1 << 20, memory: 64 << 20}, agent.Config{Rate: 2000, Timeout: 10 * time.Second}, "up to 2048 connections open, about 128 MiB at 64 KiB each, over the 64 MiB of memory available"},
 	}
 	for _, tt := range tests {
 		err := tt.l.fits(tt.cfg)
