@@ -150,8 +150,12 @@ func (r *recorder) add(o outcome) {
 		if o.start.After(r.lastSend) {
 			r.lastSend = o.start
 		}
-		lag := o.start.Sub(o.due)
-		_ = r.lag.RecordValue(min(max(int64(lag), codecHistLowest), codecHistHighest))
+		// A closed loop sends when the previous request ends: it has no
+		// schedule to be late for.
+		if r.p.cfg.Model() != ModelConnections {
+			lag := o.start.Sub(o.due)
+			_ = r.lag.RecordValue(min(max(int64(lag), codecHistLowest), codecHistHighest))
+		}
 	}
 	r.trace.add(o.trace)
 	msg, failed := resultError(&o)
@@ -194,7 +198,7 @@ func (r *recorder) close() (*Result, error) {
 	if out.LatencyCO, err = encodeHistogram(a.latencyCO); err != nil {
 		return nil, err
 	}
-	if a.sent > 0 {
+	if r.lag.TotalCount() > 0 {
 		if out.SendLag, err = encodeHistogram(r.lag); err != nil {
 			return nil, err
 		}

@@ -41,8 +41,9 @@ type Result struct {
 	Sent int `json:"sent"`
 	// SendLag is each sent measured request's lateness, its actual send
 	// minus its intended one, in nanoseconds (1ns..1min), in the form
-	// DecodeHistogram reads; empty when nothing was sent. It is the agent's
-	// own error: scheduling, and waiting for the in-flight cap.
+	// DecodeHistogram reads; empty when nothing was sent and in the closed
+	// loop, which has no schedule. It is the agent's own error: scheduling,
+	// and waiting for the in-flight cap.
 	SendLag []byte `json:"send_lag,omitempty"`
 	// MaxInFlight is the cap on requests in flight that the run had.
 	MaxInFlight int `json:"max_in_flight"`

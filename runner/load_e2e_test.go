@@ -72,8 +72,8 @@ func TestClosedLoopE2E(t *testing.T) {
 			t.Errorf("no %s on the line; want one", unit)
 		}
 	}
-	if _, ok := row[results.UnitSendLagP99]; !ok {
-		t.Errorf("no %s on the line; want one", results.UnitSendLagP99)
+	if _, ok := row[results.UnitSendLagP99]; ok {
+		t.Errorf("%s on a closed loop's line; want none (it has no schedule)", results.UnitSendLagP99)
 	}
 }
 
@@ -112,6 +112,12 @@ func TestMixE2E(t *testing.T) {
 	create := oneRow(t, f, "link=rtt2/keepalive=on/codec=protobuf/req=create")
 	if list[results.UnitErrors] != 0 || create[results.UnitErrors] != 0 {
 		t.Errorf("errors list %v, create %v; want none (the server decodes the Protobuf body and answers 201)", list[results.UnitErrors], create[results.UnitErrors])
+	}
+	// Every line carries the instrument's own error.
+	for _, unit := range []string{results.UnitSendLagP50, results.UnitSendLagP99, results.UnitEmuLateP99, results.UnitCPUBusy, results.UnitSuspect} {
+		if _, ok := create[unit]; !ok {
+			t.Errorf("no %s on the line; want one", unit)
+		}
 	}
 	// 300 requests, 3:1: about 225 and 75 (a seeded draw; ±40 is wide).
 	l, c := list[results.UnitAchieved], create[results.UnitAchieved]
