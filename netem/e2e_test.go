@@ -20,6 +20,18 @@ import (
 // inside a Debian kernel that has sch_netem.
 var backendFlag = flag.String("netem.backend", BackendTUN, "backend of the end-to-end tests: tun or netem")
 
+// emulatedFlag says the CPU is emulated (qemu without KVM, make vm-test),
+// where some timing bounds must be wider than on any real machine.
+var emulatedFlag = flag.Bool("netem.emulated", false, "the CPU is emulated (make vm-test): widen the timing bounds it breaks")
+
+// emulated returns real, or under -netem.emulated the wider bound.
+func emulated[T any](real, wide T) T {
+	if *emulatedFlag {
+		return wide
+	}
+	return real
+}
+
 // needRoot requires what the tests' namespaces need (testenv skips on a
 // developer's machine and fails in CI).
 func needRoot(t testing.TB) {

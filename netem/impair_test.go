@@ -182,8 +182,11 @@ func TestAsymmetricDelay(t *testing.T) {
 	}
 	// The one-way delay is measured with the kernel's arrival stamps, so
 	// only the emulator's own lateness adds to it.
-	if lo, med := percentile(d, 0), percentile(d, .5); lo < 29*time.Millisecond || med > 36*time.Millisecond {
-		t.Errorf("client→server delay: min %v, median %v; want 30ms (within [29ms, 36ms]), not the 10ms of the other way nor the 40ms RTT", lo, med)
+	// Under emulation (make vm-test) the median may lag more, but stays
+	// clear of the 40ms RTT.
+	maxMed := emulated(36*time.Millisecond, 38*time.Millisecond)
+	if lo, med := percentile(d, 0), percentile(d, .5); lo < 29*time.Millisecond || med > maxMed {
+		t.Errorf("client→server delay: min %v, median %v; want 30ms (within [29ms, %v]), not the 10ms of the other way nor the 40ms RTT", lo, med, maxMed)
 	}
 	if rtt := udpRTT(t, topo, 8); rtt < 39*time.Millisecond || rtt > 55*time.Millisecond {
 		t.Errorf("round trip %v; want 30ms + 10ms = 40ms (within [39ms, 55ms])", rtt)
@@ -276,9 +279,12 @@ func TestRateLimitsGoodput(t *testing.T) {
 			got := bulk(t, topo.Client, topo.Server, 3*time.Second)
 			ratio := got / float64(rate)
 			t.Logf("goodput %.2f Mbit/s, %.3f of the rate", got/1e6, ratio)
-			// TCP/IP headers take 52 of every 1500 bytes (~3.5%).
-			if ratio < 0.85 || ratio > 1.02 {
-				t.Errorf("TCP goodput %.2f Mbit/s over a %s link (%.3f of the rate); want within [0.85, 1.02] of it", got/1e6, FormatRate(rate), ratio)
+			// TCP/IP headers take 52 of every 1500 bytes (~3.5%). An
+			// emulated CPU (make vm-test) may not keep a link busy; the
+			// upper bound, which a missing or too loose rate breaks, holds.
+			lo := emulated(0.85, 0.5)
+			if ratio < lo || ratio > 1.02 {
+				t.Errorf("TCP goodput %.2f Mbit/s over a %s link (%.3f of the rate); want within [%.2f, 1.02] of it", got/1e6, FormatRate(rate), ratio, lo)
 			}
 		})
 	}

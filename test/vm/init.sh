@@ -44,12 +44,12 @@ if [ "$mode" = test ]; then
 	# (the TUN emulator's own model, CPU-bound and slow under TCG) and the
 	# sock_diag one, which needs tcp_diag: it runs last, once that is loaded.
 	step netem-e2e /bin/netem.test -test.v -test.count=1 -test.timeout=12m \
-		-netem.backend=netem -test.skip '^TestShaper|^TestRouteCongestionOnSockets$'
+		-netem.backend=netem -netem.emulated -test.skip '^TestShaper|^TestRouteCongestionOnSockets$'
 	step vm-e2e /bin/vm.test -test.v -test.count=1 -test.timeout=8m \
 		-vm.tunebench=/bin/tunebench -vm.suite=/scenarios/quick.yaml -vm.modules="$mods"
 	step modules-later load_modules later
 	step netem-sockdiag /bin/netem.test -test.v -test.count=1 -test.timeout=5m \
-		-netem.backend=netem -test.run '^TestRouteCongestionOnSockets$'
+		-netem.backend=netem -netem.emulated -test.run '^TestRouteCongestionOnSockets$'
 else
 	echo "vm: figures of an emulated CPU (qemu TCG), not of real hardware"
 	# Both backends on the same (emulated) machine, side by side.
