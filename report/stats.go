@@ -123,10 +123,10 @@ func ciSamples(confidence float64) int {
 }
 
 // tableUnits are the units the report's table shows, where the results
-// have them: the latencies, the rate and errors, the capacity a search
-// found, and the instrument's own error.
+// have them: the latencies, the rate sent and the rate completed, errors,
+// the capacity a search found, and the instrument's own error.
 var tableUnits = []string{
-	results.UnitP50, results.UnitP90, results.UnitP99, results.UnitP999, results.UnitAchieved, results.UnitErrors,
+	results.UnitP50, results.UnitP90, results.UnitP99, results.UnitP999, results.UnitAchieved, unitCompleted, results.UnitErrors,
 	unitSLORate, unitSendLagP99, unitEmuLateP99, unitCPUBusy,
 }
 

@@ -6,6 +6,7 @@ import "github.com/tunebench/tunebench/results"
 // results names them (results/format.go); the report only reads them.
 const (
 	unitSLORate    = results.UnitSLORate    // a capacity search's result
+	unitCompleted  = results.UnitCompleted  // completions per second; req/s is the rate sent
 	unitSendLagP50 = results.UnitSendLagP50 // the agent's own lateness
 	unitSendLagP99 = results.UnitSendLagP99
 	unitEmuLateP99 = results.UnitEmuLateP99 // the TUN emulator's lateness
