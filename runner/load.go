@@ -102,8 +102,8 @@ func (r *run) agentRequests(cell scenarios.Cell, url string) []agent.Request {
 		codec = servers.CodecJSON
 	}
 	var out []agent.Request
-	for _, q := range reqs {
-		a := agent.Request{Name: q.Name, Method: q.Method, URL: base + q.Path, Body: q.Body, Weight: q.Weight}
+	for i, q := range reqs {
+		a := agent.Request{Name: requestName(i, q), Method: q.Method, URL: base + q.Path, Body: q.Body, Weight: q.Weight}
 		if len(q.Header) > 0 {
 			a.Header = make(map[string]string, len(q.Header))
 			for k, v := range q.Header {
@@ -169,9 +169,18 @@ func reqNames(s *scenarios.Suite) []string {
 	}
 	names := make([]string, len(s.Requests))
 	for i, q := range s.Requests {
-		names[i] = q.Name
+		names[i] = requestName(i, q)
 	}
 	return names
+}
+
+// requestName is the i-th request's result key: its name, or "t" and its
+// 1-based place for a request without one (a line of a targets file).
+func requestName(i int, q scenarios.Request) string {
+	if q.Name != "" {
+		return q.Name
+	}
+	return fmt.Sprintf("t%d", i+1)
 }
 
 // reqCell is the cell name of request name's line: "link=wan40/req=create".

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"bytes"
 	"math"
 	"os"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/tunebench/tunebench/netem"
 	"github.com/tunebench/tunebench/results"
 	"github.com/tunebench/tunebench/scenarios"
+	"github.com/tunebench/tunebench/servers"
 )
 
 func TestTraceMetrics(t *testing.T) {
@@ -176,3 +178,43 @@ func TestReadHostCPU(t *testing.T) {
 }
 
 func writeFile(path, text string) error { return os.WriteFile(path, []byte(text), 0o644) }
+
+// TestAgentRequests: a mix becomes the agent's requests on the server's
+// address, a BodyOrders body encoded with the cell's codec and its
+// Content-Type, unnamed requests (a targets file's) named by place; the
+// one-request shorthand sends none.
+func TestAgentRequests(t *testing.T) {
+	s := &scenarios.Suite{Name: "x", Server: scenarios.Server{Endpoint: "/orders?items=20"}, Load: scenarios.Load{Rate: 10, Duration: time.Second},
+		Requests: []scenarios.Request{
+			{Name: "list", Method: "GET", Path: "/orders?items=2", Weight: 3},
+			{Name: "create", Method: "POST", Path: "/orders", BodyOrders: 2, Weight: 1},
+			{Method: "PUT", Path: "/raw", Body: []byte("x"), Header: map[string]string{"content-type": "text/plain"}, Weight: 1},
+		}}
+	r := &run{o: Options{Suite: s, Seed: 3}, port: 8080}
+	cell := scenarios.Cell{Link: scenarios.Link{Name: "lan"}, Knobs: []scenarios.Setting{{Name: "codec", Value: "protobuf"}, {Name: "tls", Value: "full"}}}
+	cfg := r.agentConfig(cell, 2)
+	if len(cfg.Requests) != 3 || cfg.URL != "" {
+		t.Fatalf("got %d requests, url %q; want 3 and none", len(cfg.Requests), cfg.URL)
+	}
+	list, create, raw := cfg.Requests[0], cfg.Requests[1], cfg.Requests[2]
+	if list.URL != "https://198.18.0.2:8080/orders?items=2" || list.Weight != 3 || list.Name != "list" {
+		t.Errorf("list: %+v", list)
+	}
+	want, _ := servers.EncodeOrders(servers.CodecProtobuf, 2)
+	if !bytes.Equal(create.Body, want) || create.Header["Content-Type"] != servers.MediaProtobuf || create.Method != "POST" {
+		t.Errorf("create: body %d bytes, header %v; want the 2 orders in protobuf with its Content-Type", len(create.Body), create.Header)
+	}
+	if raw.Name != "t3" || raw.Header["content-type"] != "text/plain" || len(raw.Header) != 1 {
+		t.Errorf("raw: %+v; want named t3 with its own Content-Type only", raw)
+	}
+	if got := reqNames(s); strings.Join(got, ",") != "list,create,t3" {
+		t.Errorf("reqNames = %v", got)
+	}
+	if cfg.Seed != mixSeed(3, cell.Name(), 2) {
+		t.Errorf("seed %d; want the run's mixed with the cell and repetition", cfg.Seed)
+	}
+	s.Requests = []scenarios.Request{{Method: "GET", Path: "/orders?items=20", Weight: 1}}
+	if cfg := r.agentConfig(cell, 1); cfg.Requests != nil || cfg.URL != "https://198.18.0.2:8080/orders?items=20" {
+		t.Errorf("shorthand: got %d requests, url %q; want none and the endpoint", len(cfg.Requests), cfg.URL)
+	}
+}
