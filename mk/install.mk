@@ -6,8 +6,9 @@
 #   make build && sudo make install            # or PREFIX=$HOME/.local
 #   sudo make uninstall
 #
-# install builds only when bin/tunebench is missing. DESTDIR stages the files
-# for a package.
+# install runs make build first where Go is in PATH, so that it never
+# installs a stale binary; where it is not (sudo's PATH), it installs the
+# bin/tunebench you built. DESTDIR stages the files for a package.
 
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
@@ -15,7 +16,8 @@ DATADIR ?= $(PREFIX)/share/tunebench
 
 .PHONY: install uninstall
 
-install: $(if $(wildcard $(BIN)),,build)
+install: $(if $(shell command -v $(GO) 2>/dev/null),build,)
+	@test -x $(BIN) || { echo "install: $(BIN) is missing and $(GO) is not in PATH: run make build as yourself first"; exit 1; }
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/scenarios
 	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/tunebench
 	install -m 0644 scenarios/*.yaml $(DESTDIR)$(DATADIR)/scenarios/
@@ -24,3 +26,10 @@ install: $(if $(wildcard $(BIN)),,build)
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/tunebench
 	rm -rf $(DESTDIR)$(DATADIR)
+
+# install-test checks make install and go install for real (mk/install-test.sh).
+.PHONY: install-test
+install-test:
+	GO='$(GO)' MAKE='$(MAKE)' ./mk/install-test.sh
+
+CI_TARGETS += install-test
