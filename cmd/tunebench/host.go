@@ -20,7 +20,7 @@ func cmdDoctor(stdout io.Writer, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return flagError(fs, err)
 	}
-	checks := netem.Doctor()
+	checks := netem.Doctor(context.Background())
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -43,19 +43,10 @@ func cmdDoctor(stdout io.Writer, args []string) error {
 		}
 	}
 	if !netem.CanRun(checks) {
-		return fmt.Errorf("doctor: this host cannot run the tun backend; see the fixes above")
+		return fmt.Errorf("doctor: tunebench cannot run here: a needed check failed or no backend built a working path; see the failing steps and fixes above")
 	}
-	fmt.Fprintln(stdout, "tunebench can run here (backend tun"+map[bool]string{true: " or netem", false: ""}[netemOK(checks)]+")")
+	fmt.Fprintln(stdout, "tunebench can run here (backend "+strings.Join(netem.Runnable(checks), " or ")+")")
 	return nil
-}
-
-func netemOK(checks []netem.Check) bool {
-	for _, c := range checks {
-		if c.Name == "kernel netem qdisc" {
-			return c.OK
-		}
-	}
-	return false
 }
 
 func cmdClean(stdout io.Writer, args []string) error {
