@@ -74,8 +74,7 @@ type recorder struct {
 	trace  traceTally // httptrace of the measured requests
 	bodies *bodyDecoder
 
-	warmup   int
-	lastSend time.Time
+	warmup int
 }
 
 // tally is the figures of one request of the mix, or of all.
@@ -147,9 +146,6 @@ func (r *recorder) add(o outcome) {
 		return
 	}
 	if !o.start.IsZero() {
-		if o.start.After(r.lastSend) {
-			r.lastSend = o.start
-		}
 		// A closed loop sends when the previous request ends: it has no
 		// schedule to be late for.
 		if r.p.cfg.Model() != ModelConnections {
@@ -227,14 +223,11 @@ func (r *recorder) rates(t *tally) (achieved, throughput float64) {
 	if cfg.Model() != ModelRate {
 		return throughput, throughput
 	}
-	// The rate actually sent: the measured requests sent, over the
-	// measured schedule or, when the sends fell behind it, over the time
-	// they took.
-	span := cfg.Duration
-	if last := r.lastSend.Sub(r.window); last > span {
-		span = last
-	}
-	return float64(t.sent) / span.Seconds(), throughput
+	// The rate actually sent: the measured requests sent, per second of
+	// the measured schedule. It does not move with latency, nor with the
+	// agent's lateness (which SendLag reports); requests never sent lower
+	// it.
+	return float64(t.sent) / cfg.Duration.Seconds(), throughput
 }
 
 // summary is one line of progress for stderr.

@@ -30,8 +30,7 @@ type Result struct {
 	// below Latency.
 	LatencyCO []byte `json:"latency_co"`
 	// Achieved is the model's primary rate in requests per second: in open
-	// loop the rate actually sent (Sent over the measured schedule, or over
-	// the time the sends took when they fell behind it), otherwise
+	// loop the rate actually sent (Sent per second of Duration), otherwise
 	// Throughput.
 	Achieved float64 `json:"achieved"`
 	// Throughput is the measured requests that completed within the
