@@ -155,8 +155,13 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 	if o.Resume != nil {
 		fmt.Fprintf(progress, "resuming %s: %d of %d repetitions are in it; measuring the other %d\n", o.Resume.Name, sum.Present, sum.Planned, sum.Planned-sum.Present)
 	}
-	fmt.Fprintf(progress, "%s × %s; about %v of load\n", plural(len(o.Cells), "cell"), plural(count, "repetition"),
-		time.Duration(len(o.Cells)*count)*(o.Suite.Load.Warmup+o.Suite.Load.Duration))
+	if o.Suite.Load.Model() == scenarios.ModelSearch {
+		fmt.Fprintf(progress, "%s × %s; a capacity search, up to %d probes of %v each\n", plural(len(o.Cells), "cell"), plural(count, "repetition"),
+			searchMaxProbes, o.Suite.Load.Warmup+o.Suite.Load.Duration)
+	} else {
+		fmt.Fprintf(progress, "%s × %s; about %v of load\n", plural(len(o.Cells), "cell"), plural(count, "repetition"),
+			time.Duration(len(o.Cells)*count)*(o.Suite.Load.Warmup+o.Suite.Load.Duration))
+	}
 
 	plan := order(len(o.Cells), count, o.Seed)
 	emit := func(e Event) {
