@@ -38,7 +38,10 @@ type CodecReport struct {
 	// Decoded counts measured 2xx bodies that had the codec's Content-Type
 	// and decoded; DecodeErrors those that did not (they are in
 	// Result.Errors too, with their reasons in ErrorSamples).
-	Decoded      int `json:"decoded"`
+	Decoded int `json:"decoded"`
+	// Eligible counts the measured requests whose bodies the codec
+	// decodes when they succeed: the GETs of the mix.
+	Eligible     int `json:"eligible"`
 	DecodeErrors int `json:"decode_errors"`
 	// Decode is the decoding time of each decoded body in nanoseconds, an
 	// HDR histogram (1ns..1min, 3 significant digits) in the form
@@ -89,6 +92,7 @@ type bodyDecoder struct {
 	codec                    string
 	decode, encode           *hdrhistogram.Histogram
 	decoded, failed, encoded int
+	eligible                 int
 }
 
 // newBodyDecoder returns the decoder for cfg, or nil when cfg has no codec.
@@ -112,9 +116,17 @@ func checkCodec(cfg Config) error {
 	return fmt.Errorf("load agent: codec %q: give json or protobuf", cfg.Codec)
 }
 
-// record counts c and says why the body failed, if it did.
-func (d *bodyDecoder) record(c bodyCheck) (msg string, failed bool) {
-	if d == nil || !c.checked {
+// record counts c, the check of a measured request's body (eligible: the
+// request is one whose body the codec decodes), and says why the body
+// failed, if it did.
+func (d *bodyDecoder) record(c bodyCheck, eligible bool) (msg string, failed bool) {
+	if d == nil {
+		return "", false
+	}
+	if eligible {
+		d.eligible++
+	}
+	if !c.checked {
 		return "", false
 	}
 	if c.hasEncode {
@@ -135,7 +147,7 @@ func (d *bodyDecoder) report() (*CodecReport, error) {
 	if d == nil {
 		return nil, nil
 	}
-	out := &CodecReport{Codec: d.codec, Decoded: d.decoded, DecodeErrors: d.failed, Encoded: d.encoded}
+	out := &CodecReport{Codec: d.codec, Decoded: d.decoded, DecodeErrors: d.failed, Encoded: d.encoded, Eligible: d.eligible}
 	var err error
 	if out.Decode, err = encodeHistogram(d.decode); err != nil {
 		return nil, err

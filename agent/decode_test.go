@@ -71,7 +71,7 @@ func TestInspectBody(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			d := newBodyDecoder(Config{Codec: tt.codec})
-			msg, failed := d.record(inspectBody(tt.codec, tt.h, tt.body))
+			msg, failed := d.record(inspectBody(tt.codec, tt.h, tt.body), true)
 			if failed != (tt.wantMsg != "") || !strings.HasPrefix(msg, tt.wantMsg) {
 				t.Fatalf("got %q, failed %v; want %q", msg, failed, tt.wantMsg)
 			}
@@ -88,7 +88,7 @@ func TestInspectBody(t *testing.T) {
 			}
 		})
 	}
-	if msg, failed := (*bodyDecoder)(nil).record(bodyCheck{checked: true, failed: true}); failed {
+	if msg, failed := (*bodyDecoder)(nil).record(bodyCheck{checked: true, failed: true}, true); failed {
 		t.Errorf("nil decoder: got %q; want no check", msg)
 	}
 	if d := newBodyDecoder(Config{}); d != nil {
@@ -168,6 +168,9 @@ func TestAgentCodec(t *testing.T) {
 			}
 			if res.Errors != 0 || c.DecodeErrors != 0 || c.Decoded != res.Requests || res.Requests != 30 {
 				t.Fatalf("got %d requests, %d errors %v, %d decoded, %d decode errors; want 30, 0 errors, all decoded", res.Requests, res.Errors, res.ErrorSamples, c.Decoded, c.DecodeErrors)
+			}
+			if c.Eligible != res.Requests {
+				t.Errorf("got %d eligible; want every measured GET (%d)", c.Eligible, res.Requests)
 			}
 			if c.Encoded != res.Requests {
 				t.Errorf("got %d encode timings; want one per measured request (%d)", c.Encoded, res.Requests)

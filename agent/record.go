@@ -156,7 +156,9 @@ func (r *recorder) add(o outcome) {
 	r.trace.add(o.trace)
 	msg, failed := resultError(&o)
 	if !failed {
-		msg, failed = r.bodies.record(o.body)
+		msg, failed = r.bodies.record(o.body, r.p.reqs[o.req].decode)
+	} else {
+		r.bodies.record(bodyCheck{}, r.p.reqs[o.req].decode)
 	}
 	inWindow := !o.end.Before(r.window) && !o.end.After(r.end)
 	r.all.add(&o, msg, failed, inWindow)

@@ -35,7 +35,7 @@ const (
 //   - server-cpu-ns/op: CPU time of the server's processes (see cpuMeter)
 //     over the attack, per completed request, warmup included in both.
 //   - with a codec: decoded/op (measured requests whose body had the
-//     codec's Content-Type and decoded), decode-ns (median decoding time in
+//     codec's Content-Type and decoded, of those the codec decodes: GETs), decode-ns (median decoding time in
 //     the agent) and encode-ns (median of the server's "Server-Timing:
 //     encode;dur=", when it sends one).
 func codecMetrics(res *agent.Result, serverCPU time.Duration) ([]results.Metric, error) {
@@ -51,7 +51,13 @@ func codecMetrics(res *agent.Result, serverCPU time.Duration) ([]results.Metric,
 	if c == nil {
 		return m, nil
 	}
-	m = append(m, results.Metric{Value: float64(c.Decoded) / float64(res.Requests), Unit: UnitDecoded, Better: results.BetterHigher})
+	// Of the requests whose bodies the codec decodes: a mix's POSTs are
+	// not among them.
+	eligible := c.Eligible
+	if eligible == 0 {
+		eligible = res.Requests
+	}
+	m = append(m, results.Metric{Value: float64(c.Decoded) / float64(eligible), Unit: UnitDecoded, Better: results.BetterHigher})
 	if c.Decoded > 0 {
 		h, err := agent.DecodeHistogram(c.Decode)
 		if err != nil {
