@@ -21,6 +21,9 @@ type Transport struct {
 	// preface, no Upgrade) without it. HTTP/1.1 stays on either way, so
 	// health checks and curl still work.
 	HTTP2 bool
+	// HTTP3 serves HTTP/3 over QUIC on UDP at the TCP listener's port as
+	// well (see http3.go); it needs TLS.
+	HTTP3 bool
 	// MaxRequests closes a connection after it has answered this many
 	// requests: the last response carries Connection: close (HTTP/1.1) or is
 	// followed by GOAWAY (HTTP/2). 0: no limit.
@@ -43,6 +46,9 @@ func (t Transport) protocols() *http.Protocols {
 // apply sets up srv, which will serve on addr, for t: its protocols, its TLS
 // configuration, and the request limit per connection around its handler.
 func (t Transport) apply(srv *http.Server, addr string) error {
+	if t.HTTP3 && !t.TLS {
+		return fmt.Errorf("servers: HTTP/3 runs over QUIC, which is always encrypted; turn TLS on (tls full, resume or 0rtt)")
+	}
 	srv.Protocols = t.protocols()
 	if t.TLS {
 		cfg, err := tlsConfig(addr)
@@ -69,24 +75,30 @@ func (t Transport) serve(srv *http.Server, ln net.Listener) error {
 
 // TransportFromEnv reads the cell's transport knobs from the variables the
 // runner sets for every server (see runner.ServerEnv): TUNEBENCH_TLS (off,
-// full, resume), TUNEBENCH_HTTP (1.1, 2), TUNEBENCH_MAX_REQUESTS (an
+// full, resume, 0rtt), TUNEBENCH_HTTP (1.1, 2, 3: HTTP/3 on UDP besides
+// HTTP/1.1 and 2 on TCP), TUNEBENCH_MAX_REQUESTS (an
 // integer, 0 for no limit) and TUNEBENCH_SERVER_IDLE (a duration, 500ms, the
 // idle timeout). Unset variables keep the defaults; idle is 0 when
 // TUNEBENCH_SERVER_IDLE is unset. getenv is os.Getenv in the server.
 func TransportFromEnv(getenv func(string) string) (t Transport, idle time.Duration, err error) {
 	switch v := getenv("TUNEBENCH_TLS"); v {
 	case "", "off":
-	case "full", "resume":
+	case "full", "resume", "0rtt":
 		t.TLS = true
 	default:
-		return t, 0, fmt.Errorf("servers: TUNEBENCH_TLS=%q: give off, full or resume", v)
+		return t, 0, fmt.Errorf("servers: TUNEBENCH_TLS=%q: give off, full, resume or 0rtt", v)
 	}
 	switch v := getenv("TUNEBENCH_HTTP"); v {
 	case "", "1.1":
 	case "2":
 		t.HTTP2 = true
+	case "3":
+		t.HTTP2, t.HTTP3 = true, true
+		if !t.TLS {
+			return t, 0, fmt.Errorf("servers: TUNEBENCH_HTTP=3 needs TUNEBENCH_TLS full, resume or 0rtt: QUIC is always encrypted")
+		}
 	default:
-		return t, 0, fmt.Errorf("servers: TUNEBENCH_HTTP=%q: give 1.1 or 2", v)
+		return t, 0, fmt.Errorf("servers: TUNEBENCH_HTTP=%q: give 1.1, 2 or 3", v)
 	}
 	if v := getenv("TUNEBENCH_MAX_REQUESTS"); v != "" {
 		n, err := strconv.Atoi(v)

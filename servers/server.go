@@ -52,6 +52,9 @@ type Config struct {
 	// Codec is the encoding of GET /orders for requests that name none;
 	// zero: CodecJSON. See CodecHandler.
 	Codec Codec
+	// Limits are the listen backlog, the send buffer and the cap on
+	// connections; zero: Go's and the kernel's. See connlimits.go.
+	Limits Limits
 }
 
 // withDefaults returns c with its zero fields filled in, or an error naming
@@ -160,13 +163,24 @@ func listenError(addr string, err error) error {
 // only if cfg is not valid or ln fails. Serve owns ln and has closed it when
 // it returns; cfg.Addr is not used.
 func Serve(ctx context.Context, ln net.Listener, cfg Config) error {
+	return serve(ctx, ln, nil, cfg)
+}
+
+// serve is Serve with the UDP socket of the HTTP/3 side already open (Run
+// opens it before its ready line); nil opens it here when
+// cfg.Transport.HTTP3 is set. It owns pc as it owns ln.
+func serve(ctx context.Context, ln net.Listener, pc net.PacketConn, cfg Config) error {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		ln.Close()
+		if pc != nil {
+			pc.Close()
+		}
 		return err
 	}
+	handler := CodecHandler(cfg.Codec)
 	srv := &http.Server{
-		Handler:           CodecHandler(cfg.Codec),
+		Handler:           handler,
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 		ReadTimeout:       max(readTimeout, cfg.ReadHeaderTimeout),
 		WriteTimeout:      cfg.WriteTimeout,
@@ -174,11 +188,24 @@ func Serve(ctx context.Context, ln net.Listener, cfg Config) error {
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          cfg.Logger,
 	}
-	ln = cfg.Socket.wrap(ln)
+	ln = cfg.Limits.wrap(cfg.Socket.wrap(ln))
 	addr := ln.Addr().String()
 	if err := cfg.Transport.apply(srv, addr); err != nil {
 		ln.Close()
+		if pc != nil {
+			pc.Close()
+		}
 		return err
+	}
+	var h3 *h3Server
+	if cfg.Transport.HTTP3 {
+		if pc == nil {
+			if pc, err = listenHTTP3(addr); err != nil {
+				ln.Close()
+				return err
+			}
+		}
+		h3 = startHTTP3(pc, handler, srv.TLSConfig, cfg)
 	}
 	served := make(chan error, 1)
 	go func() { served <- cfg.Transport.serve(srv, ln) }()
@@ -186,11 +213,20 @@ func Serve(ctx context.Context, ln net.Listener, cfg Config) error {
 	select {
 	case err := <-served:
 		// srv.Serve returns only with an error, and Shutdown has not run.
+		if h3 != nil {
+			h3.srv.Close()
+			h3.pc.Close()
+		}
 		return fmt.Errorf("servers: serving on %s: %w", addr, err)
 	case <-ctx.Done():
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ShutdownTimeout)
 	defer cancel()
+	if h3 != nil {
+		if err := h3.stop(sctx); err != nil {
+			cfg.Logger.Printf("%v", err)
+		}
+	}
 	if err := srv.Shutdown(sctx); err != nil {
 		cfg.Logger.Printf("servers: shutting down %s: %v; closing the connections still busy", addr, err)
 		srv.Close()
@@ -206,17 +242,33 @@ func Run(ctx context.Context, cfg Config, ready io.Writer) error {
 	if _, err := cfg.withDefaults(); err != nil {
 		return err
 	}
-	ln, err := Listen(ctx, cfg.Addr, cfg.Socket.listenOptions()...)
+	ln, err := Listen(ctx, cfg.Addr, append(cfg.Socket.listenOptions(), cfg.Limits.listenOptions()...)...)
 	if err != nil {
 		return err
+	}
+	if err := cfg.Limits.relisten(ln); err != nil {
+		ln.Close()
+		return err
+	}
+	// HTTP/3's UDP socket is bound before the ready line too, so that a
+	// client's first Initial packet is queued, not refused.
+	var pc net.PacketConn
+	if cfg.Transport.HTTP3 {
+		if pc, err = listenHTTP3(ln.Addr().String()); err != nil {
+			ln.Close()
+			return err
+		}
 	}
 	// The socket is listening: the kernel queues connections from here on,
 	// even before Serve's first Accept.
 	if ready != nil {
 		if _, err := fmt.Fprintf(ready, "listening %s\n", ln.Addr()); err != nil {
 			ln.Close()
+			if pc != nil {
+				pc.Close()
+			}
 			return fmt.Errorf("servers: writing the ready line: %w; check that whoever started the server still reads its output", err)
 		}
 	}
-	return Serve(ctx, ln, cfg)
+	return serve(ctx, ln, pc, cfg)
 }

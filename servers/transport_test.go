@@ -207,8 +207,9 @@ func TestTransportFromEnv(t *testing.T) {
 		{env: map[string]string{"TUNEBENCH_TLS": "full", "TUNEBENCH_HTTP": "2"}, want: Transport{TLS: true, HTTP2: true}},
 		{env: map[string]string{"TUNEBENCH_TLS": "resume", "TUNEBENCH_MAX_REQUESTS": "100", "TUNEBENCH_SERVER_IDLE": "1m30s"},
 			want: Transport{TLS: true, MaxRequests: 100}, wantIdle: 90 * time.Second},
-		{env: map[string]string{"TUNEBENCH_TLS": "on"}, err: `servers: TUNEBENCH_TLS="on": give off, full or resume`},
-		{env: map[string]string{"TUNEBENCH_HTTP": "3"}, err: `servers: TUNEBENCH_HTTP="3": give 1.1 or 2`},
+		{env: map[string]string{"TUNEBENCH_TLS": "on"}, err: `servers: TUNEBENCH_TLS="on": give off, full, resume or 0rtt`},
+		{env: map[string]string{"TUNEBENCH_HTTP": "3"}, err: `servers: TUNEBENCH_HTTP=3 needs TUNEBENCH_TLS full, resume or 0rtt`},
+		{env: map[string]string{"TUNEBENCH_HTTP": "4"}, err: `servers: TUNEBENCH_HTTP="4": give 1.1, 2 or 3`},
 		{env: map[string]string{"TUNEBENCH_MAX_REQUESTS": "-1"}, err: "give a whole number of requests, 0 for no limit"},
 		{env: map[string]string{"TUNEBENCH_SERVER_IDLE": "5"}, err: `servers: TUNEBENCH_SERVER_IDLE="5": give a positive duration, e.g. 500ms`},
 	}
