@@ -154,7 +154,7 @@ func (r *run) repetition(ctx context.Context, sl slot, seq int) (out outcome) {
 	if err != nil {
 		return fail(err)
 	}
-	samples, err := r.samplesOf(out.sample, res)
+	samples, err := r.samplesOf(cell, out.sample, res)
 	if err != nil {
 		return fail(err)
 	}
@@ -241,7 +241,7 @@ func (r *run) measure(ctx context.Context, topo *netem.Topology, srv *child, kp 
 // a one-request suite, named as the cell; one per request of a mix, named
 // cell/req=name. base carries the suite, cell and repetition. It says why
 // the repetition measured nothing worth a line.
-func (r *run) samplesOf(base results.Sample, res *agent.Result) ([]results.Sample, error) {
+func (r *run) samplesOf(cell scenarios.Cell, base results.Sample, res *agent.Result) ([]results.Sample, error) {
 	if err := checkResult(res.Requests, res.Errors, res.ErrorSamples); err != nil {
 		return nil, err
 	}
@@ -259,7 +259,7 @@ func (r *run) samplesOf(base results.Sample, res *agent.Result) ([]results.Sampl
 	var out []results.Sample
 	for i, pr := range res.PerRequest {
 		s := base
-		s.Cell = reqCell(base.Cell, names[i])
+		s.Cell = cell.LineName(names[i])
 		if pr.Requests == 0 {
 			s.Failed = fmt.Sprintf("request %s: none sent in the measured window (weight too small for the duration)", names[i])
 			out = append(out, s)

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"os"
 	"runtime"
@@ -88,6 +89,9 @@ func header(o Options, count int, seed int64, backend netem.Choice, m machine) [
 		add("server", "reference")
 	}
 	add("endpoint", s.Server.Endpoint)
+	add("requests", requestsString(s))
+	// How a line's suspect=1 was decided (see ownError.judge).
+	add("suspect-rule", fmt.Sprintf("send lag or emulator lateness p99 over %.0f%% of the RTT (of p50 on a link without delay), or host CPUs %.0f%% busy", suspectShare*100, cpuSaturated*100))
 	seen := make(map[string]bool)
 	for _, c := range o.Cells {
 		if !seen[c.Link.Name] {
@@ -95,14 +99,48 @@ func header(o Options, count int, seed int64, backend netem.Choice, m machine) [
 			add("link-"+c.Link.Name, c.Link.String())
 		}
 	}
-	return cfg
+	return append(cfg, o.shardHeader...)
 }
 
 // loadString describes a load as "rate=20/s duration=2s warmup=500ms
 // timeout=10s".
 func loadString(l scenarios.Load) string {
-	return "rate=" + strconv.FormatFloat(l.Rate, 'f', -1, 64) + "/s" +
+	var model string
+	switch l.Model() {
+	case scenarios.ModelConnections:
+		model = "connections=" + strconv.Itoa(l.Connections) + " think=" + l.Think.String()
+	case scenarios.ModelSearch:
+		model = fmt.Sprintf("search=%s<=%v max_rate=%s/s errors<=%s", l.Search.Metric, l.Search.Max,
+			strconv.FormatFloat(searchMax(l.Search), 'f', -1, 64), strconv.FormatFloat(l.Search.Errors, 'f', -1, 64))
+	case scenarios.ModelBurst:
+		model = fmt.Sprintf("burst=%d every=%v", l.Burst.Connections, l.Burst.Every)
+	default:
+		model = "rate=" + strconv.FormatFloat(l.Rate, 'f', -1, 64) + "/s"
+	}
+	return model +
 		" duration=" + l.Duration.String() +
 		" warmup=" + l.Warmup.String() +
 		" timeout=" + l.Timeout.String()
+}
+
+// requestsString describes a mix for the header: "list GET /orders ×3,
+// create POST /orders body_orders=2 ×1"; "" for the one-request shorthand.
+func requestsString(s *scenarios.Suite) string {
+	if reqNames(s) == nil {
+		return ""
+	}
+	var parts []string
+	for i, q := range s.Requests {
+		p := requestName(i, q) + " " + q.Method + " " + q.Path
+		switch {
+		case q.BodyOrders > 0:
+			p += fmt.Sprintf(" body_orders=%d", q.BodyOrders)
+		case q.BodyFile != "":
+			p += " body=@" + q.BodyFile
+		case len(q.Body) > 0:
+			p += fmt.Sprintf(" body=%dB", len(q.Body))
+		}
+		parts = append(parts, fmt.Sprintf("%s ×%d", p, max(q.Weight, 1)))
+	}
+	return strings.Join(parts, ", ")
 }

@@ -63,6 +63,7 @@ func TestHeader(t *testing.T) {
 		{Key: "load", Value: "rate=50/s duration=5s warmup=1s timeout=10s"},
 		{Key: "server", Value: "reference"},
 		{Key: "endpoint", Value: "/orders?items=20"},
+		{Key: "suspect-rule", Value: "send lag or emulator lateness p99 over 5% of the RTT (of p50 on a link without delay), or host CPUs 95% busy"},
 		{Key: "link-lan", Value: "rtt=1ms"},
 		{Key: "link-wan40", Value: "rtt=40ms jitter=1ms loss=0.1%"},
 	}

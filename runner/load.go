@@ -14,22 +14,16 @@ import (
 // matrix knobs "rate" and "connections" overriding the model in the cells
 // that have them, translated into the agent's Config.
 
-// Knob names of the load that a matrix may carry.
-const (
-	knobRate        = "rate"
-	knobConnections = "connections"
-)
-
 // cellLoad is the suite's load with cell's rate or connections knob in
 // effect: a knob replaces the suite's model (a rate knob in a closed-loop
 // suite makes that cell open loop, and the reverse).
 func cellLoad(l scenarios.Load, cell scenarios.Cell) scenarios.Load {
-	if v, ok := cell.Get(knobRate); ok {
+	if v, ok := cell.Get(scenarios.KnobRate); ok {
 		if f, err := strconv.ParseFloat(v, 64); err == nil {
 			l.Rate, l.Connections, l.Search, l.Burst = f, 0, nil, nil
 		}
 	}
-	if v, ok := cell.Get(knobConnections); ok {
+	if v, ok := cell.Get(scenarios.KnobConnections); ok {
 		if n, err := strconv.Atoi(v); err == nil {
 			l.Connections, l.Rate, l.Search, l.Burst = n, 0, nil, nil
 		}
@@ -181,9 +175,4 @@ func requestName(i int, q scenarios.Request) string {
 		return q.Name
 	}
 	return fmt.Sprintf("t%d", i+1)
-}
-
-// reqCell is the cell name of request name's line: "link=wan40/req=create".
-func reqCell(cell, name string) string {
-	return fmt.Sprintf("%s/req=%s", cell, name)
 }

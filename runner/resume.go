@@ -7,6 +7,7 @@ import (
 
 	"github.com/tunebench/tunebench/netem"
 	"github.com/tunebench/tunebench/results"
+	"github.com/tunebench/tunebench/scenarios"
 )
 
 // A resumed run (Options.Resume) completes the file of an earlier run of
@@ -23,8 +24,9 @@ import (
 // never written, so it is measured on resume.
 
 // resumeKeys are the configuration keys that may differ between a run and
-// its resumption: the backend's reason is prose that may change wording.
-var resumeFree = map[string]bool{"backend-reason": true}
+// its resumption: the backend's reason and the suspect rule are prose that
+// may change wording.
+var resumeFree = map[string]bool{"backend-reason": true, "suspect-rule": true}
 
 // resumeSettings takes the seed, the repetition count and the backend of
 // the run that wrote f, so that the resumption keeps its order; a seed,
@@ -90,7 +92,7 @@ func (r *run) checkResume(f *results.File, want []results.Config, count int) (ma
 	mark := func(suite, cell string, rep, line int) error {
 		full := cell
 		if mix {
-			if i := strings.LastIndex(cell, "/req="); i >= 0 {
+			if i := strings.LastIndex(cell, "/"+scenarios.RequestKey+"="); i >= 0 {
 				cell = cell[:i]
 			}
 		}

@@ -90,3 +90,52 @@ load: {rate: 20, duration: 1s, count: 3}
 		t.Errorf("another kernel: got %v; want the difference named", err)
 	}
 }
+
+// TestCheckResumeMix: a mix writes a line per request; a repetition is
+// present once any of its lines is, and a request's line given twice is
+// refused.
+func TestCheckResumeMix(t *testing.T) {
+	s := parseSuite(t, `
+suite: res
+links: [{name: lan, rtt: 2ms}]
+requests:
+  - {name: list, path: /orders}
+  - {name: create, method: POST, path: /orders, body_orders: 1}
+matrix: {keepalive: [on]}
+load: {rate: 20, duration: 1s, count: 2}
+`)
+	cells, err := s.Expand()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, count, err := newRun(Options{Suite: s, Cells: cells, Exe: "tunebench", Results: &strings.Builder{}, Seed: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := header(r.o, count, 5, netem.Choice{Backend: "tun", Reason: "asked for"}, machine{Kernel: "k", CPU: "c", CC: "cubic"})
+	var hdr strings.Builder
+	for _, c := range cfg {
+		hdr.WriteString(c.Key + ": " + c.Value + "\n")
+	}
+	hdr.WriteString("\n")
+	const list, create = "BenchmarkRes/link=lan/keepalive=on/req=list", "BenchmarkRes/link=lan/keepalive=on/req=create"
+	line := func(name string) string { return name + " 20 1000 p50-ns\n" }
+	f, err := results.Read("r.txt", strings.NewReader(hdr.String()+line(list)+line(create)+line(list)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done, err := r.checkResume(f, cfg, count)
+	if err != nil {
+		t.Fatalf("checkResume: %v", err)
+	}
+	if len(done) != 2 || !done[slot{Cell: 0, Rep: 1}] || !done[slot{Cell: 0, Rep: 2}] {
+		t.Errorf("done = %v; want reps 1 and 2 of the one cell", done)
+	}
+	f, err = results.Read("r.txt", strings.NewReader(hdr.String()+line(list)+line(list)+line(list)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.checkResume(f, cfg, count); err == nil || !strings.Contains(err.Error(), "repetition 3 is outside 1..2") {
+		t.Errorf("three list lines of two repetitions: got %v; want refused", err)
+	}
+}

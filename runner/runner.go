@@ -61,6 +61,11 @@ type Options struct {
 	// writes no header, and measures only the repetitions it lacks (see
 	// resume.go).
 	Resume *results.File
+	// Shard, when its Count is set, measures only this shard's blocks of
+	// Cells (see shard.go) and says so in the results header.
+	Shard Shard
+	// shardHeader is the header lines of the shard; newRun sets it.
+	shardHeader []results.Config
 }
 
 // Summary is what a run did.
@@ -152,6 +157,9 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 
 	fmt.Fprintf(progress, "seed %d (rerun the same order with --seed %d)\n", o.Seed, o.Seed)
 	fmt.Fprintf(progress, "backend %s: %s\n", r.backend.Backend, r.backend.Reason)
+	if o.Shard.Count > 0 {
+		fmt.Fprintf(progress, "shard %d/%d: %s (%s); merge the shards' files with tunebench merge\n", o.Shard.Index, o.Shard.Count, configValue(o.shardHeader, results.KeyShardBlocks), plural(len(o.Cells), "cell"))
+	}
 	if o.Resume != nil {
 		fmt.Fprintf(progress, "resuming %s: %d of %d repetitions are in it; measuring the other %d\n", o.Resume.Name, sum.Present, sum.Planned, sum.Planned-sum.Present)
 	}
@@ -252,6 +260,10 @@ func newRun(o Options) (*run, int, error) {
 	}
 	if count == 0 {
 		count = scenarios.DefaultCount
+	}
+	var err error
+	if o.shardHeader, err = applyShard(&o); err != nil {
+		return nil, 0, err
 	}
 	if o.Seed == 0 {
 		o.Seed = newSeed()
