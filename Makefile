@@ -53,7 +53,9 @@ deps-browser:
 
 # generate regenerates servers/api/orders.pb.go from orders.proto with the
 # distribution's protoc (installed when missing, like deps) and protoc-gen-go
-# at the version of google.golang.org/protobuf in go.mod.
+# at the version of google.golang.org/protobuf in go.mod, and the gRPC stubs
+# (orders_grpc.pb.go) with protoc-gen-go-grpc at PROTOC_GEN_GO_GRPC.
+PROTOC_GEN_GO_GRPC ?= v1.6.2
 generate:
 	@command -v protoc >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
@@ -62,8 +64,11 @@ generate:
 	  else echo "generate: protoc is missing; install protobuf-compiler (apt-get install protobuf-compiler)"; exit 1; fi; }
 	@mkdir -p $(OUT)/gobin
 	GOBIN=$(CURDIR)/$(OUT)/gobin $(GO) install google.golang.org/protobuf/cmd/protoc-gen-go
-	protoc --plugin=protoc-gen-go=$(OUT)/gobin/protoc-gen-go -I servers/api -I /usr/include \
-	  --go_out=servers/api --go_opt=paths=source_relative servers/api/orders.proto
+	GOBIN=$(CURDIR)/$(OUT)/gobin $(GO) install google.golang.org/grpc/cmd/protoc-gen-go-grpc@$(PROTOC_GEN_GO_GRPC)
+	protoc --plugin=protoc-gen-go=$(OUT)/gobin/protoc-gen-go --plugin=protoc-gen-go-grpc=$(OUT)/gobin/protoc-gen-go-grpc \
+	  -I servers/api -I /usr/include \
+	  --go_out=servers/api --go_opt=paths=source_relative \
+	  --go-grpc_out=servers/api --go-grpc_opt=paths=source_relative servers/api/orders.proto
 
 vet:
 	$(GO) vet ./...

@@ -28,6 +28,9 @@ type Transport struct {
 	// requests: the last response carries Connection: close (HTTP/1.1) or is
 	// followed by GOAWAY (HTTP/2). 0: no limit.
 	MaxRequests int
+	// GRPC serves the Orders service as gRPC besides REST, on the same
+	// port (api=grpc; see grpc.go). It needs HTTP2.
+	GRPC bool
 }
 
 // protocols is what the http.Server speaks for t.
@@ -50,6 +53,12 @@ func (t Transport) apply(srv *http.Server, addr string) error {
 		return fmt.Errorf("servers: HTTP/3 runs over QUIC, which is always encrypted; turn TLS on (tls full, resume or 0rtt)")
 	}
 	srv.Protocols = t.protocols()
+	if t.GRPC {
+		if !t.HTTP2 {
+			return fmt.Errorf("servers: gRPC needs HTTP/2; turn HTTP/2 on (TUNEBENCH_HTTP=2)")
+		}
+		srv.Handler = withGRPC(srv.Handler) // within limitRequests: gRPC calls count
+	}
 	if t.TLS {
 		cfg, err := tlsConfig(addr)
 		if err != nil {
@@ -76,7 +85,8 @@ func (t Transport) serve(srv *http.Server, ln net.Listener) error {
 // TransportFromEnv reads the cell's transport knobs from the variables the
 // runner sets for every server (see runner.ServerEnv): TUNEBENCH_TLS (off,
 // full, resume, 0rtt), TUNEBENCH_HTTP (1.1, 2, 3: HTTP/3 on UDP besides
-// HTTP/1.1 and 2 on TCP), TUNEBENCH_MAX_REQUESTS (an
+// HTTP/1.1 and 2 on TCP), TUNEBENCH_API (rest, grpc: the Orders service as
+// gRPC too), TUNEBENCH_MAX_REQUESTS (an
 // integer, 0 for no limit) and TUNEBENCH_SERVER_IDLE (a duration, 500ms, the
 // idle timeout). Unset variables keep the defaults; idle is 0 when
 // TUNEBENCH_SERVER_IDLE is unset. getenv is os.Getenv in the server.
@@ -99,6 +109,16 @@ func TransportFromEnv(getenv func(string) string) (t Transport, idle time.Durati
 		}
 	default:
 		return t, 0, fmt.Errorf("servers: TUNEBENCH_HTTP=%q: give 1.1, 2 or 3", v)
+	}
+	switch v := getenv("TUNEBENCH_API"); v {
+	case "", "rest":
+	case "grpc":
+		if !t.HTTP2 {
+			return t, 0, fmt.Errorf("servers: TUNEBENCH_API=grpc needs TUNEBENCH_HTTP=2: gRPC runs over HTTP/2")
+		}
+		t.GRPC = true
+	default:
+		return t, 0, fmt.Errorf("servers: TUNEBENCH_API=%q: give rest or grpc", v)
 	}
 	if v := getenv("TUNEBENCH_MAX_REQUESTS"); v != "" {
 		n, err := strconv.Atoi(v)
