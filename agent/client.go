@@ -51,8 +51,9 @@ func chainControls(fs []socketControl) func(network, address string, c syscall.R
 	}
 }
 
-// client is the HTTP client the attack sends with.
-func (p *plan) client() *http.Client {
+// client is the HTTP client the attack sends with; with HTTP3 its
+// transport is the HTTP/3 client (h3.go), which Run closes.
+func (p *plan) client() (*http.Client, error) {
 	cfg := p.cfg
 	d := &net.Dialer{
 		Timeout:   agentDialTimeout,
@@ -68,7 +69,7 @@ func (p *plan) client() *http.Client {
 		// every request of a burst does.
 		DisableKeepAlives:   !cfg.KeepAlive || cfg.Model() == ModelBurst,
 		MaxIdleConnsPerHost: agentIdleConns,
-		MaxConnsPerHost:     cfg.MaxConnections,
+		MaxConnsPerHost:     maxConnsPerHost(cfg),
 		// client_idle: 0 keeps idle connections for ever, as vegeta does.
 		IdleConnTimeout: cfg.IdleTimeout,
 		TLSClientConfig: agentTLSConfig(cfg),
@@ -83,7 +84,14 @@ func (p *plan) client() *http.Client {
 		// as one.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	return c
+	if cfg.HTTP3 {
+		h3, err := newH3Client(cfg)
+		if err != nil {
+			return nil, err
+		}
+		p.h3, c.Transport = h3, h3
+	}
+	return c, nil
 }
 
 // connWrapper wraps a connection the agent's dialer made, e.g. to count the
@@ -124,17 +132,17 @@ func checkTransport(cfg Config, scheme string) error {
 		if scheme == "https" {
 			return fmt.Errorf("load agent: url %q is https but tls is off; give tls full or resume, or an http:// URL", cfg.URL)
 		}
-	case "full", "resume":
+	case "full", "resume", "0rtt":
 		if scheme != "https" {
 			return fmt.Errorf("load agent: tls %s needs an https:// URL, not %q", cfg.TLS, cfg.URL)
 		}
 	default:
-		return fmt.Errorf("load agent: tls %q: give off, full or resume", cfg.TLS)
+		return fmt.Errorf("load agent: tls %q: give off, full, resume or 0rtt (http3)", cfg.TLS)
 	}
 	if cfg.IdleTimeout < 0 {
 		return fmt.Errorf("load agent: client idle timeout %v: negative; give 0 (never) or more", cfg.IdleTimeout)
 	}
-	return nil
+	return checkH3(cfg, scheme)
 }
 
 // agentTLSConfig is the client's TLS: version 1.3 only, the server's

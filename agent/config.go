@@ -62,11 +62,19 @@ type Config struct {
 	// TLS is the tls knob: "off" (URL http://), "full" (a full TLS 1.3
 	// handshake on every new connection) or "resume" (a session cache, so
 	// new connections resume with a ticket); the last two need https://.
-	// "" goes by the URL: https:// is then as full.
+	// "" goes by the URL: https:// is then as full. "0rtt" (http3 only)
+	// resumes too, and sends idempotent requests as 0-RTT early data.
 	TLS string `json:"tls,omitempty"`
 	// HTTP2 speaks HTTP/2 only: over TLS by ALPN, or h2c with prior
 	// knowledge on http:// (http=2).
 	HTTP2 bool `json:"http2,omitempty"`
+	// HTTP3 speaks HTTP/3 over QUIC on UDP to the URL's host and port; it
+	// needs https:// (http=3). See h3.go.
+	HTTP3 bool `json:"http3,omitempty"`
+	// Streams is the closed loop's requests in flight on each connection,
+	// multiplexed by HTTP/2 or HTTP/3: Connections×Streams loops share
+	// Connections connections. 0 is 1. See streams.go.
+	Streams int `json:"streams,omitempty"`
 	// IdleTimeout closes a pooled connection idle this long (client_idle);
 	// 0: never.
 	IdleTimeout time.Duration `json:"client_idle,omitempty"`
@@ -143,7 +151,7 @@ func MaxConns(cfg Config) int {
 	n := DefaultMaxInFlight
 	switch cfg.Model() {
 	case ModelConnections:
-		n = cfg.Connections
+		n = cfg.Connections * streamsOf(cfg)
 	case ModelBurst:
 		n = max(cfg.Burst.Connections, min(cfg.Burst.Connections*bursts(cfg), DefaultMaxInFlight))
 	default:
@@ -196,6 +204,7 @@ type plan struct {
 	inFlight   int
 	socks      *socketTracker // set by client; read back at the end
 	wire       wireCounter    // bytes of every connection dialed
+	h3         *h3Client      // set by client with http3; closed by Run
 }
 
 var namePattern = regexp.MustCompile(`^[a-z0-9_-]*$`)
@@ -266,6 +275,9 @@ func newPlan(cfg Config) (*plan, error) {
 		return nil, err
 	}
 	if err := checkCodec(cfg); err != nil {
+		return nil, err
+	}
+	if err := checkStreams(cfg); err != nil {
 		return nil, err
 	}
 	p.inFlight = MaxConns(cfg)

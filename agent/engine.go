@@ -66,7 +66,7 @@ func (e *engine) do(ctx context.Context, o outcome) outcome {
 		body = bytes.NewReader(r.body)
 	}
 	t := &requestTrace{}
-	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, t.hooks()), r.method, r.url, body)
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(withRequestTrace(ctx, t), t.hooks()), r.method, r.url, body)
 	if err != nil {
 		o.start, o.end, o.err = time.Now(), time.Now(), err.Error()
 		return o
@@ -152,7 +152,7 @@ func (e *engine) closedLoop(ctx context.Context, start time.Time) {
 	window := start.Add(cfg.Warmup)
 	end := window.Add(cfg.Duration)
 	var wg sync.WaitGroup
-	for c := range cfg.Connections {
+	for c := range cfg.Connections * streamsOf(cfg) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

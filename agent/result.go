@@ -65,6 +65,10 @@ type Result struct {
 	// the whole run: warmup and measured requests together.
 	WireIn  uint64 `json:"wire_in"`
 	WireOut uint64 `json:"wire_out"`
+	// QUIC is what the HTTP/3 client's QUIC connections counted (packets
+	// sent and lost, 0-RTT, GSO), warmup included; nil without http3. Their
+	// bytes are in WireIn and WireOut.
+	QUIC *QUICReport `json:"quic,omitempty"`
 	// Codec is what decoding the measured bodies found; nil without a
 	// codec.
 	Codec *CodecReport `json:"codec,omitempty"`

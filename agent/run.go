@@ -33,7 +33,11 @@ func Run(ctx context.Context, cfg Config, stderr io.Writer) (*Result, error) {
 	// the schedule, and what is in flight then is abandoned.
 	reqCtx, abandon := context.WithCancel(context.WithoutCancel(ctx))
 	defer abandon()
-	e := &engine{p: p, client: p.client(), reqCtx: reqCtx, results: make(chan outcome, 1024), done: make(chan struct{})}
+	client, err := p.client()
+	if err != nil {
+		return nil, err
+	}
+	e := &engine{p: p, client: client, reqCtx: reqCtx, results: make(chan outcome, 1024), done: make(chan struct{})}
 	e.bodyBufs.New = func() any { return new(bytes.Buffer) }
 	progress := time.NewTicker(progressEvery)
 	defer progress.Stop()
@@ -55,7 +59,16 @@ func Run(ctx context.Context, cfg Config, stderr io.Writer) (*Result, error) {
 	}()
 	finish := func() (*Result, error) {
 		close(e.done)
+		// QUIC connections end first: their bytes are wire bytes too.
+		quic := p.h3.close()
+		if quic != nil {
+			p.wire.in.Add(quic.BytesReceived)
+			p.wire.out.Add(quic.BytesSent)
+		}
 		res, err := rec.close()
+		if res != nil {
+			res.QUIC = quic
+		}
 		if res != nil {
 			res.Sockets = p.socks.report()
 		}

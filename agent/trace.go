@@ -34,6 +34,7 @@ type requestTrace struct {
 	firstByte  time.Time     // first response byte read
 	bodyEnd    time.Time     // body read to EOF or closed
 	protoMajor int           // the response's HTTP major version; 0: none
+	early      bool          // sent as 0-RTT early data, and the server accepted it
 }
 
 // hooks are the httptrace hooks that fill t.
@@ -81,6 +82,14 @@ func (t *requestTrace) endBody(at time.Time) {
 	t.mu.Unlock()
 }
 
+// setEarly notes that the request went as early data that the server
+// accepted (see h3.go).
+func (t *requestTrace) setEarly() {
+	t.mu.Lock()
+	t.early = true
+	t.mu.Unlock()
+}
+
 // setProto notes the response's HTTP major version.
 func (t *requestTrace) setProto(major int) {
 	t.mu.Lock()
@@ -94,6 +103,7 @@ type traceTally struct {
 	requests                           int
 	newConns, retries                  int
 	handshakes, resumed, http2         int
+	http3, early                       int
 	connect, handshake, ttfb, bodyRead *hdrhistogram.Histogram
 }
 
@@ -114,8 +124,14 @@ func (tt *traceTally) add(t *requestTrace) {
 	tt.retries += max(t.gotConns-1, 0)
 	tt.handshakes += t.handshakes
 	tt.resumed += t.resumed
-	if t.protoMajor == 2 {
+	switch t.protoMajor {
+	case 2:
 		tt.http2++
+	case 3:
+		tt.http3++
+	}
+	if t.early {
+		tt.early++
 	}
 	if t.connect > 0 {
 		recordLatency(tt.connect, t.connect)
@@ -141,7 +157,7 @@ func (tt *traceTally) report(cfg Config) *TraceReport {
 		return nil
 	}
 	r := &TraceReport{
-		TLS: usesTLS(cfg), AskedHTTP2: cfg.HTTP2,
+		TLS: usesTLS(cfg), AskedHTTP2: cfg.HTTP2, AskedHTTP3: cfg.HTTP3, EarlyData: tt.early, HTTP3: tt.http3,
 		Requests: tt.requests, NewConns: tt.newConns, Retries: tt.retries,
 		Handshakes: tt.handshakes, Resumed: tt.resumed, HTTP2: tt.http2,
 	}
@@ -182,6 +198,12 @@ type TraceReport struct {
 	Resumed    int `json:"tls_resumed"`
 	// HTTP2 counts responses that came over HTTP/2 (ProtoMajor 2).
 	HTTP2 int `json:"http2"`
+	// AskedHTTP3 says the agent was asked to speak HTTP/3; HTTP3 counts
+	// responses that came over it (ProtoMajor 3), EarlyData the requests
+	// sent as 0-RTT early data that the server accepted (tls=0rtt).
+	AskedHTTP3 bool `json:"http3_asked,omitempty"`
+	HTTP3      int  `json:"http3,omitempty"`
+	EarlyData  int  `json:"early_data,omitempty"`
 	// Connect and Handshake are the TCP connect and TLS handshake of the requests
 	// that opened a connection (the others have no such phase); TTFB is
 	// from the request written to its first response byte (one round trip

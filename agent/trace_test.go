@@ -147,7 +147,7 @@ func TestAgentTransportConfig(t *testing.T) {
 		{Config{URL: "http://198.18.0.2/", TLS: "resume"}, `load agent: tls resume needs an https:// URL, not "http://198.18.0.2/"`},
 		{Config{URL: "https://198.18.0.2/"}, ""},
 		{Config{URL: "https://198.18.0.2/", TLS: "off"}, "is https but tls is off"},
-		{Config{URL: "https://198.18.0.2/", TLS: "on"}, `load agent: tls "on": give off, full or resume`},
+		{Config{URL: "https://198.18.0.2/", TLS: "on"}, `load agent: tls "on": give off, full, resume or 0rtt`},
 		{Config{URL: "http://198.18.0.2/", IdleTimeout: -1}, "client idle timeout -1ns: negative"},
 	}
 	for _, tt := range tests {
