@@ -113,6 +113,9 @@ func (s *Suite) expand(ix knobIndex) ([]Cell, *Error) {
 				c.Knobs[i] = Setting{Name: k.Name, Value: k.Values[idx[i]]}
 			}
 			if s.keeps(c) {
+				if path, msg := s.transportProblem(c); msg != "" {
+					return fail(path, "%s", msg)
+				}
 				if len(cells) == MaxCells {
 					return fail("matrix", "%s make more than %d cells after only: and skip:; remove values or links, or prune with only: or skip:",
 						strings.Join(product, " × "), MaxCells)

@@ -31,7 +31,7 @@ var loadModels = []string{ModelRate, ModelConnections, ModelSearch, ModelBurst}
 func (p *parser) load(v *yaml.Node, matrix []Knob) Load {
 	l := Load{Count: DefaultCount, Timeout: DefaultTimeout}
 	fs, ok := p.fields(v, "load", "a mapping such as {rate: 50, duration: 5s}",
-		[]string{ModelRate, ModelConnections, "think", ModelSearch, ModelBurst, "duration", "warmup", "count", "timeout", "cell_timeout"},
+		[]string{ModelRate, ModelConnections, "think", ModelSearch, ModelBurst, "duration", "warmup", "count", "timeout", "cell_timeout", "streams"},
 		map[string]string{
 			"repetitions": "count gives the repetitions",
 			"qps":         "rate gives requests per second",
@@ -88,6 +88,9 @@ func (p *parser) load(v *yaml.Node, matrix []Knob) Load {
 	}
 	if b := l.Burst; b != nil && l.Duration > 0 && b.Every > l.Duration {
 		p.add(fs[ModelBurst].v.Line, "load.burst.every", "%s is longer than load.duration (%s), so no burst would start in the measured window; give every at most the duration", formatDuration(b.Every), formatDuration(l.Duration))
+	}
+	if e, ok := fs["streams"]; ok {
+		l.Streams = p.streams(e.v, model, knob)
 	}
 	if e, ok := fs["warmup"]; ok {
 		l.Warmup, _ = p.duration(e.v, "load.warmup", false, time.Hour, "give at most 1h")

@@ -126,6 +126,9 @@ type Load struct {
 	Timeout  time.Duration // per request
 	// CellTimeout bounds one repetition, setup and teardown included.
 	CellTimeout time.Duration
+	// Streams is the closed loop's requests in flight on each connection
+	// (HTTP/2 and 3 multiplex them as streams); 0 or 1 is one at a time.
+	Streams int
 }
 
 // Load models, as Load.Model names them.
