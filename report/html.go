@@ -89,7 +89,19 @@ td.missing { color: #888; }
 </head>
 <body>
 <h1>{{.Title}}</h1>
-{{range .Runs}}<h2>{{if gt (len $.Runs) 1}}{{.Label}}: {{end}}{{.Path}}</h2>
+<h2>Findings</h2>
+{{with .Claim}}<p><strong>Claim:</strong> {{.Claim.Text}} ({{.Claim.Knob}} {{.Claim.To}} against {{.Claim.From}}, {{.Claim.Size}}). <strong>Verdict: {{.Verdict}}.</strong></p>
+{{end}}{{if .Findings}}<p class="notes">{{.FindingsIntro}}</p>
+<ul class="findings">
+{{range .Findings}}<li>{{if .Significant}}<strong>{{.String}}</strong>{{else}}{{.String}}{{end}}</li>
+{{end}}</ul>
+{{with .UsedModels}}<p>Models:</p><ul class="notes">{{range .}}<li>{{.Name}} ({{.Knob}}): {{.Formula}}</li>{{end}}</ul>{{end}}
+{{else}}<p>No knob has two values with measurements: nothing to compare.</p>{{end}}
+{{if .Notes}}<div class="notice"><strong>Read this first</strong><ul>
+{{range .Notes}}<li>{{.}}</li>
+{{end}}</ul></div>{{end}}
+<h2>Setup</h2>
+{{range .Runs}}<h3>{{if gt (len $.Runs) 1}}{{.Label}}: {{end}}{{.Path}}</h3>
 <table>
 {{range .Config}}<tr><th>{{.Key}}</th><td>{{.Value}}</td></tr>
 {{end}}<tr><th>repetitions</th><td>{{.Reps}}{{if .Failures}} <span class="fail">({{len .Failures}} failed)</span>{{end}}</td></tr>
@@ -100,9 +112,6 @@ td.missing { color: #888; }
 {{end}}
 {{if .Ignored}}<p>The runs differ in this configuration, which the comparison ignores:</p>
 <ul>{{range .Ignored}}<li><code>{{.String}}</code></li>{{end}}</ul>{{end}}
-{{if .Notes}}<div class="notice"><strong>Read this first</strong><ul>
-{{range .Notes}}<li>{{.}}</li>
-{{end}}</ul></div>{{end}}
 
 <h2>Cells</h2>
 {{$suspect := .HasSuspect}}<table><tr>{{if gt (len .Runs) 1}}<th>run</th>{{end}}<th>cell</th><th>repetitions</th><th>failed</th>{{if $suspect}}<th>suspect</th>{{end}}<th>requests</th><th>request errors</th></tr>

@@ -29,6 +29,15 @@ func (r *Report) WriteMarkdown(path string) ([]string, error) {
 
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s\n\n", mdEsc(r.Title))
+	r.writeFindingsMarkdown(&b)
+	if len(r.Notes) > 0 {
+		b.WriteString("> **Read this first**\n>\n")
+		for _, n := range r.Notes {
+			fmt.Fprintf(&b, "> - %s\n", mdEsc(n))
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("## Setup\n\n")
 	for _, run := range r.Runs {
 		if len(r.Runs) > 1 {
 			fmt.Fprintf(&b, "## %s: `%s`\n\n", run.Label, run.Path)
@@ -53,13 +62,6 @@ func (r *Report) WriteMarkdown(path string) ([]string, error) {
 		b.WriteString("The runs differ in this configuration, which the comparison ignores:\n\n")
 		for _, d := range r.Ignored {
 			fmt.Fprintf(&b, "- `%s`\n", d.String())
-		}
-		b.WriteString("\n")
-	}
-	if len(r.Notes) > 0 {
-		b.WriteString("> **Read this first**\n>\n")
-		for _, n := range r.Notes {
-			fmt.Fprintf(&b, "> - %s\n", mdEsc(n))
 		}
 		b.WriteString("\n")
 	}
@@ -191,4 +193,32 @@ func boldIf(n int) string {
 		return fmt.Sprintf("**%d**", n)
 	}
 	return "0"
+}
+
+// writeFindingsMarkdown writes the report's first section: the claim's
+// verdict, the findings in plain words and the models beside them.
+func (r *Report) writeFindingsMarkdown(b *strings.Builder) {
+	b.WriteString("## Findings\n\n")
+	if c := r.Claim; c != nil {
+		fmt.Fprintf(b, "**Claim:** %s (%s %s against %s, %s). **Verdict: %s.**\n\n", mdEsc(c.Claim.Text), mdEsc(c.Claim.Knob), mdEsc(c.Claim.To), mdEsc(c.Claim.From), mdEsc(c.Claim.Size), mdEsc(c.Verdict))
+	}
+	if len(r.Findings) == 0 {
+		b.WriteString("No knob has two values with measurements: nothing to compare.\n\n")
+		return
+	}
+	fmt.Fprintf(b, "%s\n\n", mdEsc(r.FindingsIntro()))
+	for _, f := range r.Findings {
+		if f.Significant {
+			fmt.Fprintf(b, "- **%s**\n", mdEsc(f.String()))
+		} else {
+			fmt.Fprintf(b, "- %s\n", mdEsc(f.String()))
+		}
+	}
+	if ms := r.UsedModels(); len(ms) > 0 {
+		b.WriteString("\nModels:\n\n")
+		for _, m := range ms {
+			fmt.Fprintf(b, "- %s (%s): %s\n", mdEsc(m.Name), mdEsc(m.Knob), mdEsc(m.Formula))
+		}
+	}
+	b.WriteString("\n")
 }

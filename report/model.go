@@ -26,6 +26,10 @@ type Options struct {
 	// Objectives are the suite's gates; the latency chart against rate
 	// draws those that bound a latency as lines. May be empty.
 	Objectives []results.Objective
+	// Base names, by knob, the value the findings compare the knob's
+	// other values with; a knob it lacks is compared with its default
+	// (keepalive on, tfo off, cc cubic, ...) or its first value.
+	Base map[string]string
 }
 
 // A Report is everything a report shows, computed once and written as HTML
@@ -34,6 +38,13 @@ type Options struct {
 type Report struct {
 	// Title names the suite: "tunebench report: quick".
 	Title string
+	// Findings are the current run's knob effects in plain words, each
+	// with its model's prediction where the knob has one: what the
+	// report leads with.
+	Findings []Finding
+	// Claim is the verdict on the claim the suite tests (see Claims),
+	// nil when the suite is not a claim's.
+	Claim *ClaimResult
 	// Runs holds the baseline first, when there is one, then the current
 	// run.
 	Runs []*Run
@@ -159,6 +170,21 @@ func Build(o Options) (*Report, error) {
 	rep.CDFs = cdfCharts(runs, cells)
 	rep.Phases = phaseChart(runs, cells, st)
 	rep.Notes = notes(rep, st)
+	claim, isClaim := claimFor(configValue(cur.Config, "suite", suiteOf(cur.file)))
+	base := o.Base
+	if isClaim {
+		base = map[string]string{claim.Knob: claim.From}
+		for k, v := range o.Base {
+			base[k] = v
+		}
+	}
+	if rep.Findings, err = computeFindings(cur, st, o, base); err != nil {
+		return nil, err
+	}
+	if isClaim {
+		res := claim.Judge(rep.Findings)
+		rep.Claim = &res
+	}
 	return rep, nil
 }
 
