@@ -91,6 +91,13 @@ func (p *plan) client() (*http.Client, error) {
 		}
 		p.h3, c.Transport = h3, h3
 	}
+	if cfg.API == apiGRPC {
+		rpc, err := newGRPCTransport(p, tr.DialContext)
+		if err != nil {
+			return nil, err
+		}
+		p.rpc, c.Transport = rpc, rpc
+	}
 	return c, nil
 }
 

@@ -78,6 +78,11 @@ type Config struct {
 	// IdleTimeout closes a pooled connection idle this long (client_idle);
 	// 0: never.
 	IdleTimeout time.Duration `json:"client_idle,omitempty"`
+	// API is the api knob: "rest" (or "") sends the requests as HTTP;
+	// "grpc" makes each a unary call of the Orders service with grpc-go
+	// (GET /orders is ListOrders, POST /orders CreateOrder); it needs
+	// HTTP2. See grpc.go.
+	API string `json:"api,omitempty"`
 	// Codec is the codec knob: "json" or "protobuf" asks for that codec
 	// (Accept) and decodes every measured 2xx body of a GET with it, a body
 	// of another Content-Type or one that does not decode counting as an
@@ -205,6 +210,8 @@ type plan struct {
 	socks      *socketTracker // set by client; read back at the end
 	wire       wireCounter    // bytes of every connection dialed
 	h3         *h3Client      // set by client with http3; closed by Run
+	calls      []grpcCall     // api grpc: the call of each of reqs
+	rpc        *grpcTransport // set by client with api grpc; closed by Run
 }
 
 var namePattern = regexp.MustCompile(`^[a-z0-9_-]*$`)
@@ -278,6 +285,9 @@ func newPlan(cfg Config) (*plan, error) {
 		return nil, err
 	}
 	if err := checkStreams(cfg); err != nil {
+		return nil, err
+	}
+	if err := checkAPI(p); err != nil {
 		return nil, err
 	}
 	p.inFlight = MaxConns(cfg)

@@ -61,6 +61,7 @@ func Run(ctx context.Context, cfg Config, stderr io.Writer) (*Result, error) {
 		close(e.done)
 		// QUIC connections end first: their bytes are wire bytes too.
 		quic := p.h3.close()
+		p.rpc.close()
 		if quic != nil {
 			p.wire.in.Add(quic.BytesReceived)
 			p.wire.out.Add(quic.BytesSent)

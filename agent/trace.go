@@ -35,6 +35,7 @@ type requestTrace struct {
 	bodyEnd    time.Time     // body read to EOF or closed
 	protoMajor int           // the response's HTTP major version; 0: none
 	early      bool          // sent as 0-RTT early data, and the server accepted it
+	rpc        bool          // a gRPC call (api grpc); see grpc.go
 }
 
 // hooks are the httptrace hooks that fill t.
@@ -104,6 +105,7 @@ type traceTally struct {
 	newConns, retries                  int
 	handshakes, resumed, http2         int
 	http3, early                       int
+	grpc                               int
 	connect, handshake, ttfb, bodyRead *hdrhistogram.Histogram
 }
 
@@ -133,6 +135,9 @@ func (tt *traceTally) add(t *requestTrace) {
 	if t.early {
 		tt.early++
 	}
+	if t.rpc {
+		tt.grpc++
+	}
 	if t.connect > 0 {
 		recordLatency(tt.connect, t.connect)
 	}
@@ -160,6 +165,7 @@ func (tt *traceTally) report(cfg Config) *TraceReport {
 		TLS: usesTLS(cfg), AskedHTTP2: cfg.HTTP2, AskedHTTP3: cfg.HTTP3, EarlyData: tt.early, HTTP3: tt.http3,
 		Requests: tt.requests, NewConns: tt.newConns, Retries: tt.retries,
 		Handshakes: tt.handshakes, Resumed: tt.resumed, HTTP2: tt.http2,
+		AskedGRPC: cfg.API == apiGRPC, GRPC: tt.grpc,
 	}
 	if tt.connect != nil {
 		r.Connect, r.Handshake = phaseOf(tt.connect), phaseOf(tt.handshake)
@@ -204,6 +210,11 @@ type TraceReport struct {
 	AskedHTTP3 bool `json:"http3_asked,omitempty"`
 	HTTP3      int  `json:"http3,omitempty"`
 	EarlyData  int  `json:"early_data,omitempty"`
+	// AskedGRPC says the agent was asked to call gRPC (api grpc); GRPC
+	// counts the calls that went to the server as gRPC, whatever their
+	// status.
+	AskedGRPC bool `json:"grpc_asked,omitempty"`
+	GRPC      int  `json:"grpc,omitempty"`
 	// Connect and Handshake are the TCP connect and TLS handshake of the requests
 	// that opened a connection (the others have no such phase); TTFB is
 	// from the request written to its first response byte (one round trip
