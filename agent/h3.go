@@ -72,7 +72,8 @@ type QUICReport struct {
 	// ZeroRTT those on which the server accepted early data.
 	Conns   int `json:"conns"`
 	ZeroRTT int `json:"zero_rtt_conns"`
-	// GSO counts the connections that sent with UDP GSO.
+	// GSO counts the connections whose socket sends with UDP GSO
+	// (UDP_SEGMENT; quic-go's ConnectionState.GSO).
 	GSO int `json:"gso_conns"`
 	// PacketsSent includes the packets later declared lost; PacketsLost
 	// counts the agent's packets that QUIC's loss detection declared lost

@@ -170,6 +170,7 @@ func (r *run) repetition(ctx context.Context, sl slot, seq int) (out outcome) {
 	}
 	extra = append(extra, results.Metric{Value: res.Throughput, Unit: results.UnitCompleted, Better: results.BetterHigher})
 	extra = append(extra, traceMetrics(res.Trace)...)
+	extra = append(extra, quicMetrics(res)...)
 	extra = append(extra, evidence...)
 	extra = append(extra, payload...)
 	extra = append(extra, own.metrics(out.note != "")...)

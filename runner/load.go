@@ -49,7 +49,7 @@ func (r *run) agentConfig(cell scenarios.Cell, rep int) agent.Config {
 	}
 	switch l.Model() {
 	case scenarios.ModelConnections:
-		cfg.Connections, cfg.Think = l.Connections, l.Think
+		cfg.Connections, cfg.Think, cfg.Streams = l.Connections, l.Think, l.Streams
 	case scenarios.ModelBurst:
 		cfg.Burst = &agent.Burst{Connections: l.Burst.Connections, Every: l.Burst.Every}
 	case scenarios.ModelSearch:

@@ -24,7 +24,7 @@ func transportAgent(cell scenarios.Cell, cfg *agent.Config) {
 		}
 	}
 	if v, ok := cell.Get("http"); ok {
-		cfg.HTTP2 = v == "2"
+		cfg.HTTP2, cfg.HTTP3 = v == "2", v == "3"
 	}
 	if v, ok := cell.Get("client_idle"); ok {
 		// The knob table has checked the value (scenarios.KnobInfo.Canonical).
