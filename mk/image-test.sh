@@ -180,6 +180,32 @@ strays=$(find "$proj/out" ! -user "${owner%:*}" -printf '%p %u:%g\n')
 [ -z "$strays" ] || fail "after docker stop, not given to the owner of out/ ($owner): $strays"
 say "docker stop: exit status $status, $(grep -c '^Benchmark' "$proj/out/stopped.txt") repetitions kept, $(tail -1 "$tmp/stopped.log")"
 
+# Ctrl-C on a terminal: the terminal sends SIGINT to tunebench itself, so
+# the entrypoint must not pass on a second one (that would force the exit
+# and cut the teardown short). script(1) gives compose a terminal.
+if command -v script >/dev/null 2>&1; then
+	status=0
+	{
+		for _ in $(seq 60); do
+			grep -q '^Benchmark' "$proj/out/ctrlc.txt" 2>/dev/null && break
+			sleep 0.5
+		done
+		printf '\003'
+		# Keep the terminal open until tunebench has said how it ended.
+		for _ in $(seq 60); do
+			grep -q 'interrupted after\|forced exit' "$tmp/ctrlc.log" 2>/dev/null && break
+			sleep 0.5
+		done
+		sleep 1
+	} | script -qefc "${dc[*]} run --rm tunebench run scenarios/quick.yaml -o out/ctrlc.txt" "$tmp/ctrlc.log" >/dev/null 2>&1 || status=$?
+	[ "$status" = 130 ] || fail "Ctrl-C: exit status $status; want 130: $(tail -3 "$tmp/ctrlc.log")"
+	grep -q 'stopping; tearing down' "$tmp/ctrlc.log" || fail "Ctrl-C: tunebench did not stop: $(tail -3 "$tmp/ctrlc.log")"
+	! grep -q 'forced exit' "$tmp/ctrlc.log" || fail "Ctrl-C reached tunebench twice (forced exit): $(tail -3 "$tmp/ctrlc.log")"
+	say "Ctrl-C on a terminal: exit status 130, one SIGINT, $(grep -c '^Benchmark' "$proj/out/ctrlc.txt") repetitions kept"
+else
+	say "no script(1): the Ctrl-C check is skipped"
+fi
+
 # doctor with the compose file's capabilities passes; without NET_ADMIN it
 # fails and names it.
 "${dc[@]}" run --rm -T tunebench doctor >"$tmp/doctor.txt" 2>&1 ||
