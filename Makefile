@@ -9,7 +9,7 @@ OUT      := out
 SUITE    ?= scenarios/quick.yaml
 # Debian and Ubuntu packages (command:package) the end-to-end tests and
 # examples drive across the link.
-TOOLS    := ping:iputils-ping iperf3:iperf3 curl:curl git:git
+TOOLS    := ping:iputils-ping iperf3:iperf3 curl:curl git:git nginx:nginx
 # BROWSER=1 adds the headless browser of the report's screenshot test (about
 # 350 MB): Debian's chromium, else Ubuntu's chromium-browser. In CI (CI set)
 # it is the default, since there a missing tool fails its test.
