@@ -174,7 +174,7 @@
 // are dropped and only its path and query count. A body file (@file) is
 // relative to the targets file. Each target has weight 1 and is named
 // after its method and the first two segments of its path (get-orders,
-// post-v1-orders; get-root for /), with -2, -3 for a name used again, in
+// post-v1-orders; get-root for /), with _2, _3 for a name used again, in
 // file order. A problem in the file is reported as targets.txt:LINE.
 // requests:, targets: and server.endpoint exclude one another.
 //

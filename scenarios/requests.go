@@ -30,6 +30,9 @@ const (
 
 var (
 	requestNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
+	// procsSuffixRE matches a name that ends in "-<digits>", which benchstat
+	// would split off a result line's name as GOMAXPROCS.
+	procsSuffixRE = regexp.MustCompile(`-[0-9]+$`)
 	methodRE      = regexp.MustCompile(`^[A-Z]{1,20}$`)
 )
 
@@ -144,9 +147,12 @@ func (p *parser) request(n *yaml.Node, path string) (Request, bool) {
 	before := p.count
 	if e, ok := fs["name"]; ok {
 		if s, ok := p.scalar(e.v, join(path, "name"), "a name such as create"); ok {
-			if requestNameRE.MatchString(s) {
+			switch {
+			case requestNameRE.MatchString(s) && procsSuffixRE.MatchString(s):
+				p.add(e.v.Line, join(path, "name"), "%q ends in -<digits>, which benchstat reads as a GOMAXPROCS suffix of the result line; write it with _ (e.g. %s)", s, procsSuffixRE.ReplaceAllStringFunc(s, func(m string) string { return "_" + m[1:] }))
+			case requestNameRE.MatchString(s):
 				r.Name = s
-			} else {
+			default:
 				p.add(e.v.Line, join(path, "name"), "%q is not a request name; use up to 32 of a-z, 0-9, _ and -, starting with a letter or digit (it becomes req=NAME in the result lines)", s)
 			}
 		}

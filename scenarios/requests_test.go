@@ -94,6 +94,7 @@ func TestRequestsErrors(t *testing.T) {
 		{"duplicate names", "  - {name: a, path: /x}\n  - {name: a, path: /y}", "s.yaml:7: requests[1].name: a is given twice (first at line 6); give each request its own name"},
 		{"body and body_orders", "  - {name: a, method: POST, path: /x, body: hi, body_orders: 2}", "s.yaml:6: requests[0].body_orders: body and body_orders are both given"},
 		{"bad name", "  - {name: Create, path: /x}", `s.yaml:6: requests[0].name: "Create" is not a request name`},
+		{"name read as GOMAXPROCS", "  - {name: list-2, path: /x}", `s.yaml:6: requests[0].name: "list-2" ends in -<digits>, which benchstat reads as a GOMAXPROCS suffix of the result line; write it with _ (e.g. list_2)`},
 		{"no name", "  - {path: /x}", "s.yaml:6: requests[0].name: missing; name the request"},
 		{"no path", "  - {name: a}", "s.yaml:6: requests[0].path: missing"},
 		{"path without slash", "  - {name: a, path: orders}", `s.yaml:6: requests[0].path: "orders" does not start with /`},
@@ -156,7 +157,7 @@ DELETE /
 		{Name: "get-orders", Method: "GET", Path: "/orders?items=20", Weight: 1, Line: 2},
 		{Name: "post-orders", Method: "POST", Path: "/orders", Weight: 1, Body: []byte(`{"orders":[]}`),
 			Header: map[string]string{"Content-Type": "application/json", "X-Kind": "a"}, Line: 4},
-		{Name: "get-orders-2", Method: "GET", Path: "/orders?items=5", Weight: 1, Line: 9},
+		{Name: "get-orders_2", Method: "GET", Path: "/orders?items=5", Weight: 1, Line: 9},
 		{Name: "delete-root", Method: "DELETE", Path: "/", Weight: 1, Line: 10},
 	}
 	if !reflect.DeepEqual(s.Requests, want) {
@@ -190,10 +191,12 @@ func TestTargetName(t *testing.T) {
 		{"POST", "/v1/Orders/123/items", "post-v1-orders"},
 		{"PUT", "/a%20b/c.d", "put-a_20b-c_d"},
 		{"GET", "/", "get-root"},
+		{"GET", "/v1/2", "get-v1_2"},
+		{"GET", "/2024", "get_2024"},
 		{"PATCH", "/" + strings.Repeat("x", 40), "patch-" + strings.Repeat("x", 22)},
 	} {
 		got := targetName(tt.method, tt.path)
-		if got != tt.want || !requestNameRE.MatchString(got) {
+		if got != tt.want || !requestNameRE.MatchString(got) || procsSuffixRE.MatchString(got) {
 			t.Errorf("targetName(%s, %s) = %q; want %q, a request name", tt.method, tt.path, got, tt.want)
 		}
 	}

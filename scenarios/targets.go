@@ -82,7 +82,7 @@ func (p *parser) targets(v *yaml.Node) []Request {
 		}
 		base := r.Name
 		for k := 2; names[r.Name] > 0; k++ {
-			r.Name = base + "-" + strconv.Itoa(k)
+			r.Name = base + "_" + strconv.Itoa(k)
 		}
 		names[r.Name] = line
 		list = append(list, r)
@@ -140,7 +140,9 @@ func targetRequest(t vegeta.Target, line int) (Request, string) {
 
 // targetName names a target after its method and the path's first two
 // segments, as a result key: "POST /orders?x=1" → "post-orders",
-// "GET /" → "get-root". A name used before gets -2, -3, ... in file order.
+// "GET /" → "get-root". A name used before gets _2, _3, ... in file order;
+// a segment of digits is joined with "_" ("GET /v1/2" → "get-v1_2"), since a
+// line name that ends in -<digits> is read by benchstat as GOMAXPROCS.
 func targetName(method, path string) string {
 	p, _, _ := strings.Cut(path, "?")
 	var b strings.Builder
@@ -157,7 +159,11 @@ func targetName(method, path string) string {
 			}
 		}
 		if seg := strings.Trim(s.String(), "_"); seg != "" && segs < 2 {
-			b.WriteString("-" + seg)
+			sep := "-"
+			if strings.Trim(seg, "0123456789") == "" {
+				sep = "_"
+			}
+			b.WriteString(sep + seg)
 			segs++
 		}
 	}
@@ -165,7 +171,7 @@ func targetName(method, path string) string {
 		b.WriteString("-root")
 	}
 	name := b.String()
-	if len(name) > 28 { // room for a -NN suffix within 32
+	if len(name) > 28 { // room for a _NN suffix within 32
 		name = strings.TrimRight(name[:28], "-_")
 	}
 	return name
