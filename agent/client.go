@@ -33,7 +33,7 @@ type socketControl func(network, address string, c syscall.RawConn) error
 // connection, from cfg. Knobs that act on the client socket (TCP Fast Open,
 // congestion control, Nagle) add theirs here.
 func dialControls(cfg Config) []socketControl {
-	return socketControls(cfg)
+	return append(socketControls(cfg), bufferControls(cfg)...)
 }
 
 // chainControls runs fs in order and stops at the first error; nil for none.

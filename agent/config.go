@@ -83,6 +83,12 @@ type Config struct {
 	// (GET /orders is ListOrders, POST /orders CreateOrder); it needs
 	// HTTP2. See grpc.go.
 	API string `json:"api,omitempty"`
+	// RcvBuf sets SO_RCVBUF (bytes) on every socket before connect
+	// (rcvbuf); 0 leaves the kernel's autotuning. See sockbuf.go.
+	RcvBuf int `json:"rcvbuf,omitempty"`
+	// SlowClients holds this many slow clients (Slowloris) open beside
+	// the load until its end; see slowclients.go.
+	SlowClients int `json:"slow_clients,omitempty"`
 	// Codec is the codec knob: "json" or "protobuf" asks for that codec
 	// (Accept) and decodes every measured 2xx body of a GET with it, a body
 	// of another Content-Type or one that does not decode counting as an
@@ -274,6 +280,10 @@ func newPlan(cfg Config) (*plan, error) {
 		return nil, fmt.Errorf("load agent: max in flight %d: negative; give 0 for the default or more", cfg.MaxInFlight)
 	case cfg.Think < 0:
 		return nil, fmt.Errorf("load agent: think %v: negative; give 0 or more", cfg.Think)
+	case cfg.RcvBuf < 0:
+		return nil, fmt.Errorf("load agent: rcvbuf %d: negative; give 0 for the kernel's autotuning or bytes", cfg.RcvBuf)
+	case cfg.SlowClients < 0 || cfg.SlowClients > maxSlowClients:
+		return nil, fmt.Errorf("load agent: slow clients %d: give 0 to %d", cfg.SlowClients, maxSlowClients)
 	}
 	if err := p.checkModel(); err != nil {
 		return nil, err

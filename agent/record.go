@@ -73,6 +73,7 @@ type recorder struct {
 	lag    *hdrhistogram.Histogram
 	trace  traceTally // httptrace of the measured requests
 	bodies *bodyDecoder
+	moved  transferTally // goodput of the measured bodies
 
 	warmup int
 }
@@ -161,6 +162,7 @@ func (r *recorder) add(o outcome) {
 		r.bodies.record(bodyCheck{}, r.p.reqs[o.req].decode)
 	}
 	inWindow := !o.end.Before(r.window) && !o.end.After(r.end)
+	r.moved.add(&o, failed)
 	r.all.add(&o, msg, failed, inWindow)
 	if r.per != nil {
 		r.per[o.req].add(&o, msg, failed, inWindow)
@@ -184,6 +186,7 @@ func (r *recorder) close() (*Result, error) {
 		WireIn:       r.p.wire.in.Load(),
 		WireOut:      r.p.wire.out.Load(),
 		MaxInFlight:  r.p.inFlight,
+		Transfer:     r.moved.report(),
 	}
 	if a.requests > 0 {
 		out.Elapsed = a.last.Sub(r.window)

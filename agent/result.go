@@ -69,6 +69,11 @@ type Result struct {
 	// sent and lost, 0-RTT, GSO), warmup included; nil without http3. Their
 	// bytes are in WireIn and WireOut.
 	QUIC *QUICReport `json:"quic,omitempty"`
+	// Transfer is the measured successful bodies' bytes and transfer
+	// time (first byte to end): their goodput; nil when none.
+	Transfer *TransferReport `json:"transfer,omitempty"`
+	// Slow is what became of the slow clients; nil without any.
+	Slow *SlowReport `json:"slow,omitempty"`
 	// Codec is what decoding the measured bodies found; nil without a
 	// codec.
 	Codec *CodecReport `json:"codec,omitempty"`

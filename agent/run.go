@@ -43,6 +43,7 @@ func Run(ctx context.Context, cfg Config, stderr io.Writer) (*Result, error) {
 	defer progress.Stop()
 	start := time.Now()
 	rec := newRecorder(p, start)
+	slow := startSlowClients(ctx, p, start.Add(cfg.Warmup+cfg.Duration))
 	stop, cancelSchedule := context.WithCancel(ctx)
 	defer cancelSchedule()
 	var engineErr error
@@ -70,8 +71,10 @@ func Run(ctx context.Context, cfg Config, stderr io.Writer) (*Result, error) {
 		if res != nil {
 			res.QUIC = quic
 		}
+		slowRep := slow.report()
 		if res != nil {
 			res.Sockets = p.socks.report()
+			res.Slow = slowRep
 		}
 		return res, err
 	}

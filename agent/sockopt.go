@@ -43,6 +43,17 @@ type SocketReport struct {
 	Retrans uint64 `json:"retrans"`
 	// Errors holds the first few failures to read a socket back.
 	Errors []string `json:"errors,omitempty"`
+	// DialErrors counts the dials that failed, by errno in lower case
+	// (eaddrnotavail, econnrefused, etimedout) or "timeout" or "other".
+	DialErrors map[string]int `json:"dial_errors,omitempty"`
+	// BusyTime, RwndLimited and SndbufLimited are TCP_INFO's
+	// tcpi_busy_time, tcpi_rwnd_limited and tcpi_sndbuf_limited summed
+	// over the connections, in microseconds: the time the agent's side
+	// was sending, and held back by the server's receive window or its
+	// own send buffer.
+	BusyTime      uint64 `json:"busy_us,omitempty"`
+	RwndLimited   uint64 `json:"rwnd_limited_us,omitempty"`
+	SndbufLimited uint64 `json:"sndbuf_limited_us,omitempty"`
 }
 
 // tcpiOptSynData is TCPI_OPT_SYN_DATA of <linux/tcp.h>: the SYN carried data
@@ -114,6 +125,9 @@ func (t *socketTracker) wrap(dial dialFunc) dialFunc {
 		later := t.answered.Load()
 		c, err := dial(ctx, network, addr)
 		if err != nil {
+			t.mu.Lock()
+			t.dialErrorLocked(err)
+			t.mu.Unlock()
 			return nil, err
 		}
 		tc, ok := c.(*net.TCPConn)
@@ -176,6 +190,7 @@ func (t *socketTracker) finish(c *trackedConn) {
 
 func (t *socketTracker) addInfoLocked(info *unix.TCPInfo) {
 	t.rep.Retrans += uint64(info.Total_retrans)
+	t.addLimitedLocked(info)
 	if info.Options&tcpiOptSynData != 0 {
 		t.rep.SynData++
 	}
@@ -204,6 +219,12 @@ func (t *socketTracker) report() *SocketReport {
 		rep.Congestion[k] = v
 	}
 	rep.Errors = append([]string(nil), t.rep.Errors...)
+	if t.rep.DialErrors != nil {
+		rep.DialErrors = make(map[string]int, len(t.rep.DialErrors))
+		for k, v := range t.rep.DialErrors {
+			rep.DialErrors[k] = v
+		}
+	}
 	return &rep
 }
 

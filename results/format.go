@@ -51,6 +51,10 @@ const (
 	// figure of a line with suspect 1 may be the instrument's. Better:
 	// lower.
 	UnitSuspect = "suspect"
+	// UnitGoodput is the measured bodies' bytes over their transfer time
+	// (first response byte to the end of the body), in bytes per second.
+	// Better: higher.
+	UnitGoodput = "goodput-B/s"
 )
 
 // Directions a Metric's Better field can name.

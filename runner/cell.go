@@ -117,6 +117,9 @@ func (r *run) repetition(ctx context.Context, sl slot, seq int) (out outcome) {
 	// From here a failure carries the end of the server's stderr.
 	failBare := fail
 	fail = func(err error) outcome { return failBare(withServerOutput(err, srv, slog)) }
+	if err := kp.claims.checkServer(topo, r.port); err != nil {
+		return fail(fmt.Errorf("kernel: %w", err))
+	}
 
 	cpu := cpuMeter{pgid: srv.cmd.Process.Pid, proc: "/proc"}
 	acfg := r.agentConfig(cell, sl.Rep)

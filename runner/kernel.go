@@ -45,6 +45,9 @@ type kernelPlan struct {
 	// sysctls are written in both hosts, the suite's fixed ones first, then
 	// the cell's sysctl.* knobs, which win.
 	sysctls []sysctlSetting
+	// claims are the knobs and evidence of the common tuning claims
+	// (claims_evidence.go).
+	claims claimsPlan
 }
 
 // sysctlSetting is one sysctl to write.
@@ -86,6 +89,10 @@ func kernelPlanOf(cell scenarios.Cell, s *scenarios.Suite) (kernelPlan, error) {
 		}
 	}
 	k.route.Congctl = k.cc
+	var err error
+	if k.claims, err = claimsPlanOf(cell, s); err != nil {
+		return k, err
+	}
 	if k.tfo == "on" && float64(s.Load.Warmup)*s.Load.Rate < float64(time.Second) {
 		return k, fmt.Errorf("tfo=on: load.warmup %v at %v req/s holds no request, so the first measured connection would only fetch the Fast Open cookie; give a warmup of at least one request (e.g. warmup: 1s)", s.Load.Warmup, s.Load.Rate)
 	}
@@ -155,10 +162,15 @@ func (k kernelPlan) agent(cfg *agent.Config) {
 	cfg.FastOpen = k.tfo == "on"
 	cfg.Congestion = k.cc
 	cfg.Nagle = k.nodelay == "off"
+	k.claims.agent(cfg)
 }
 
-// counters are both hosts' nstat counters at one moment.
-type counters struct{ client, server netem.Counters }
+// counters are both hosts' nstat counters at one moment, and their
+// TIME_WAIT sockets.
+type counters struct {
+	client, server netem.Counters
+	tw             timeWait
+}
 
 // snapshot reads both hosts' counters.
 func snapshot(topo *netem.Topology) (counters, error) {
@@ -167,7 +179,7 @@ func snapshot(topo *netem.Topology) (counters, error) {
 		return counters{}, err
 	}
 	s, err := topo.Server.NS.Counters()
-	return counters{client: c, server: s}, err
+	return counters{client: c, server: s, tw: readTimeWait(topo)}, err
 }
 
 // evidence checks what the kernel did during the load against the plan and
@@ -245,6 +257,9 @@ func (k kernelPlan) evidence(before, after counters, res *agent.Result, server *
 			errs = append(errs, fmt.Errorf("nodelay=%s, but %d of the agent's %d connections read back TCP_NODELAY set", k.nodelay, sock.NoDelay, sock.Conns))
 		}
 	}
+	cms, err := k.claims.evidence(cd, sd, ops, after.tw, res, server)
+	ms = append(ms, cms...)
+	errs = append(errs, err)
 	return ms, errors.Join(errs...)
 }
 
@@ -274,6 +289,7 @@ func sameSysctl(got, want string) bool {
 type serverSockets struct {
 	congestion map[string]int // algorithm → connections
 	err        error          // the first failure to read them
+	claims     claimsSockets  // the buffer claims' readings
 }
 
 // serverPoll is how often the server's sockets are listed during the load.
@@ -284,7 +300,7 @@ const serverPoll = 50 * time.Millisecond
 // each connection's congestion control once. It returns the function that
 // stops it and hands over what it saw; nil when the cell sets no cc.
 func (k kernelPlan) watchServer(topo *netem.Topology, port int) func() *serverSockets {
-	if k.cc == "" {
+	if k.cc == "" && !k.claims.watch() {
 		return func() *serverSockets { return nil }
 	}
 	stop, done := make(chan struct{}), make(chan *serverSockets)
@@ -294,9 +310,16 @@ func (k kernelPlan) watchServer(topo *netem.Topology, port int) func() *serverSo
 		t := time.NewTicker(serverPoll)
 		defer t.Stop()
 		for {
-			socks, err := topo.Server.NS.TCPSockets(uint16(port))
+			var socks []netem.TCPSocket
+			var err error
+			if k.cc != "" {
+				socks, err = topo.Server.NS.TCPSockets(uint16(port))
+			}
 			if err != nil && out.err == nil {
 				out.err = err
+			}
+			if k.claims.watch() {
+				out.claims.add(topo.Server.NS.TCPStats(netem.MaskConnected, uint16(port), false))
 			}
 			for _, s := range socks {
 				if s.Congestion != "" && !seen[s.Cookie] {

@@ -37,6 +37,9 @@ func TestKernelPlanOf(t *testing.T) {
 		route: netem.RouteMetrics{InitCwnd: 40, InitRwnd: 64, Congctl: "cubic"},
 		// The suite's, sorted, then the cell's, which are written last and win.
 		sysctls: []sysctlSetting{{"net.core.somaxconn", "4096"}, {"net.ipv4.tcp_rmem", "1 2 3"}, {"net.ipv4.tcp_rmem", "4096 131072 6291456"}},
+		// somaxconn, keepalive and tcp_rmem are the listen, TIME_WAIT and
+		// buffer claims' (claims_evidence.go).
+		claims: claimsPlan{listen: true, timeWait: true, buffers: true},
 	}
 	if !reflect.DeepEqual(k, want) {
 		t.Errorf("kernelPlanOf = %+v; want %+v", k, want)

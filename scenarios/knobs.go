@@ -55,6 +55,11 @@ func Knobs() []KnobInfo {
 		{Name: "client_idle", Duration: true, Min: 1, Max: 3600000, Doc: "how long the load agent keeps an idle connection in its pool (its IdleConnTimeout)"},
 		{Name: KnobRate, Min: 1, Max: MaxRate, Doc: "open-loop load in requests per second, in place of load:'s model (the report draws latency against it)"},
 		{Name: KnobConnections, Min: 1, Max: MaxConnections, Doc: "closed-loop load over this many connections, in place of load:'s model"},
+		{Name: "backlog", Min: 1, Max: 65535, Doc: "the server's listen(2) backlog (its accept queue), read back through sock_diag; the kernel clamps it to net.core.somaxconn"},
+		{Name: "rcvbuf", Min: 4096, Max: 1 << 30, Doc: "SO_RCVBUF (bytes) on the load agent's sockets; the kernel keeps twice the value and stops autotuning the receive window"},
+		{Name: "sndbuf", Min: 4096, Max: 1 << 30, Doc: "SO_SNDBUF (bytes) on the server's listener and its accepted connections; the kernel keeps twice the value and stops autotuning"},
+		{Name: "header_timeout", Duration: true, Min: 1, Max: 3600000, Doc: "how long the server lets a client take to send a request's header (slow clients are cut off after it)"},
+		{Name: "max_conns", Min: 1, Max: 1000000, Doc: "connections the server serves at once; more wait in its listen queue"},
 	}
 }
 

@@ -31,7 +31,7 @@ var loadModels = []string{ModelRate, ModelConnections, ModelSearch, ModelBurst}
 func (p *parser) load(v *yaml.Node, matrix []Knob) Load {
 	l := Load{Count: DefaultCount, Timeout: DefaultTimeout}
 	fs, ok := p.fields(v, "load", "a mapping such as {rate: 50, duration: 5s}",
-		[]string{ModelRate, ModelConnections, "think", ModelSearch, ModelBurst, "duration", "warmup", "count", "timeout", "cell_timeout", "streams"},
+		[]string{ModelRate, ModelConnections, "think", ModelSearch, ModelBurst, "duration", "warmup", "count", "timeout", "cell_timeout", "streams", "slow_clients"},
 		map[string]string{
 			"repetitions": "count gives the repetitions",
 			"qps":         "rate gives requests per second",
@@ -91,6 +91,11 @@ func (p *parser) load(v *yaml.Node, matrix []Knob) Load {
 	}
 	if e, ok := fs["streams"]; ok {
 		l.Streams = p.streams(e.v, model, knob)
+	}
+	if e, ok := fs["slow_clients"]; ok {
+		if n, ok := p.integer(e.v, "load.slow_clients", 0, MaxConnections, fmt.Sprintf("the slow clients (Slowloris) held open beside the load, from 0 to %d", MaxConnections)); ok {
+			l.SlowClients = int(n)
+		}
 	}
 	if e, ok := fs["warmup"]; ok {
 		l.Warmup, _ = p.duration(e.v, "load.warmup", false, time.Hour, "give at most 1h")

@@ -129,6 +129,11 @@ type Load struct {
 	// Streams is the closed loop's requests in flight on each connection
 	// (HTTP/2 and 3 multiplex them as streams); 0 or 1 is one at a time.
 	Streams int
+	// SlowClients is how many slow clients (Slowloris) the load agent
+	// holds open beside the measured load: connections from the client
+	// host that send a request's header one byte every few seconds and
+	// never finish it; 0 for none.
+	SlowClients int
 }
 
 // Load models, as Load.Model names them.

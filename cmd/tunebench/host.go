@@ -105,7 +105,12 @@ func cmdServe(ctx context.Context, stdout, stderr io.Writer, args []string) erro
 	if err != nil {
 		return usagef("serve: --codec: %v", err)
 	}
-	return servers.Run(ctx, servers.Config{Addr: *addr, IdleTimeout: *idle, Socket: sock, Transport: tr, Codec: codec}, stdout)
+	// The claims' knobs (backlog, sndbuf, max_conns, header_timeout).
+	limits, headerTimeout, err := servers.LimitsFromEnv(os.Getenv)
+	if err != nil {
+		return err
+	}
+	return servers.Run(ctx, servers.Config{Addr: *addr, IdleTimeout: *idle, ReadHeaderTimeout: headerTimeout, Socket: sock, Transport: tr, Codec: codec, Limits: limits}, stdout)
 }
 
 func cmdLoad(ctx context.Context, stdout, stderr io.Writer, args []string) error {

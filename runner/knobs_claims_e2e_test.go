@@ -1,0 +1,127 @@
+package runner
+
+import (
+	"testing"
+	"time"
+
+	"github.com/tunebench/tunebench/internal/testenv"
+	"github.com/tunebench/tunebench/results"
+)
+
+// The common tuning claims' knobs on the real kernel, each with the
+// direction that physics gives.
+
+// TestKnobBacklogBurst sends bursts of 200 new connections over a 20 ms
+// path to a server whose listen backlog is 8 or 4096, SYN cookies off. The
+// backlog also bounds the half-open connections (SYN received, SYN-ACK
+// sent, one RTT before the ACK): the small queue overflows, the kernel
+// drops the SYNs beyond it, their clients wait for the SYN retransmission
+// timeout (1 s) and P99 goes past it; the large one holds the burst. (With
+// SYN cookies on, the default, the kernel answers the SYNs beyond the
+// queue with cookies instead, and only a full accept queue drops: see
+// scenarios/claims/backlog.yaml.)
+func TestKnobBacklogBurst(t *testing.T) {
+	testenv.Short(t, "about 10 s of load")
+	f := runSuiteFile(t, `
+suite: backlog
+links: [{name: wan20, rtt: 20ms}]
+server: {endpoint: "/healthz"}
+sysctl: {net.ipv4.tcp_syncookies: 0}
+matrix:
+  backlog: [8, 4096]
+load: {burst: {connections: 200, every: 2s}, duration: 4s, count: 1}
+`, false)
+	small, large := rowsOf(f, "backlog=8"), rowsOf(f, "backlog=4096")
+	t.Logf("backlog=8: %v", small[0].Values)
+	t.Logf("backlog=4096: %v", large[0].Values)
+	if o := median(t, small, "listen-drops/op"); o <= 0 {
+		t.Errorf("backlog=8: listen-drops/op %v; want the queue of 8 to overflow under 200 SYNs at once", o)
+	}
+	if p := median(t, small, results.UnitP99); p < float64(time.Second) {
+		t.Errorf("backlog=8: p99 %v; want past the SYN retransmission timeout (1s)", ms(p))
+	}
+	if s := median(t, small, "syn-retrans/op"); s <= 0 {
+		t.Errorf("backlog=8: syn-retrans/op %v; want the clients to send SYNs again", s)
+	}
+	if o := median(t, large, "listen-overflows/op"); o != 0 {
+		t.Errorf("backlog=4096: listen-overflows/op %v; want 0", o)
+	}
+	if p := median(t, large, results.UnitP99); p >= float64(time.Second) {
+		t.Errorf("backlog=4096: p99 %v; want below the SYN retransmission timeout (1s)", ms(p))
+	}
+}
+
+// TestKnobTimeWait counts the sockets left in TIME_WAIT after 300 req/s:
+// without keep-alive every request closes a connection, and the side that
+// closes first keeps it for 60 s, so about one per request is still there;
+// with keep-alive the few pooled connections are still open.
+func TestKnobTimeWait(t *testing.T) {
+	testenv.Short(t, "about 8 s of load")
+	f := runSuiteFile(t, `
+suite: timewait
+links: [{name: lan, rtt: 2ms}]
+server: {endpoint: "/healthz"}
+matrix:
+  keepalive: [off, on]
+load: {rate: 300, duration: 3s, warmup: 500ms, count: 1}
+`, false)
+	off, on := rowsOf(f, "keepalive=off"), rowsOf(f, "keepalive=on")
+	t.Logf("keepalive=off: %v", off[0].Values)
+	t.Logf("keepalive=on: %v", on[0].Values)
+	twOff := median(t, off, "client-timewait") + median(t, off, "server-timewait")
+	twOn := median(t, on, "client-timewait") + median(t, on, "server-timewait")
+	// 3.5 s at 300 req/s is 1050 connections.
+	if twOff < 500 || twOff > 2000 {
+		t.Errorf("keepalive=off: %v sockets in TIME_WAIT; want about one per request (~1050)", twOff)
+	}
+	if twOn > 50 {
+		t.Errorf("keepalive=on: %v sockets in TIME_WAIT; want almost none", twOn)
+	}
+	if e := median(t, off, "connect-eaddrnotavail/op"); e != 0 {
+		t.Errorf("keepalive=off: connect-eaddrnotavail/op %v; want 0 with the default port range", e)
+	}
+}
+
+// TestKnobRcvBuf fetches 16 MiB bodies over a 100 ms, 200 Mbit/s path. A
+// 256 KiB SO_RCVBUF caps the window the client advertises near 256 KiB, so
+// goodput is about window/RTT (2.6 MB/s); the kernel's autotuning grows
+// the window to the path's 2.5 MB and goodput several times higher.
+func TestKnobRcvBuf(t *testing.T) {
+	testenv.Short(t, "about 15 s of load")
+	f := runSuiteFile(t, `
+suite: rcvbuf
+links: [{name: lfn, rtt: 100ms, rate: 200mbit, queue: 4000}]
+server: {endpoint: "/bytes/16777216"}
+sysctl: {net.ipv4.tcp_slow_start_after_idle: 0}
+matrix:
+  keepalive: on
+  rcvbuf: [262144]
+load: {connections: 1, duration: 4s, count: 1, timeout: 20s}
+`, false)
+	def := runSuiteFile(t, `
+suite: rcvbuf
+links: [{name: lfn, rtt: 100ms, rate: 200mbit, queue: 4000}]
+server: {endpoint: "/bytes/16777216"}
+sysctl: {net.ipv4.tcp_rmem: "4096 131072 6291456", net.ipv4.tcp_slow_start_after_idle: 0}
+matrix:
+  keepalive: on
+load: {connections: 1, duration: 4s, count: 1, timeout: 20s}
+`, false)
+	small, big := f.Rows, def.Rows
+	t.Logf("rcvbuf=262144: %v", small[0].Values)
+	t.Logf("default: %v", big[0].Values)
+	gSmall, gBig := median(t, small, results.UnitGoodput), median(t, big, results.UnitGoodput)
+	model := 262144 / 0.1 // window/RTT in B/s
+	if gSmall < model/2 || gSmall > model*2 {
+		t.Errorf("rcvbuf=262144: goodput %.0f B/s; want about window/RTT = %.0f B/s", gSmall, model)
+	}
+	if gBig < 2.5*gSmall {
+		t.Errorf("goodput: default %.0f B/s, rcvbuf=262144 %.0f B/s; want the default several times higher", gBig, gSmall)
+	}
+	// The server's TCP_INFO shows the time it waited for the client's
+	// window (about a third of its busy time here: the rest it spends
+	// sending each window).
+	if r := median(t, small, "rwnd-limited"); r <= 0 {
+		t.Errorf("rcvbuf=262144: rwnd-limited %v; want the server held back by the client's window some of its busy time", r)
+	}
+}
