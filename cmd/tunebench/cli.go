@@ -19,11 +19,13 @@ const usage = `tunebench measures what a TCP/API tuning buys on an emulated netw
 Usage:
   tunebench run SUITE.yaml [-o results.txt | --resume results.txt] [--count N] [--backend auto|tun|netem] [--only k=v,...]
                 [--seed N] [--quiet] [--json] [--gate] [--max-failures N]
+                [--shard i/n [--shard-by KNOB,...] [--host NAME]]
   tunebench validate SUITE.yaml         check a suite and list its cells
   tunebench compare [-col /knob] [-filter Q] [-format text|csv|json|markdown] [label=]FILE...
   tunebench gate --baseline base.txt --current new.txt --metric p99-ns [--max-regression 10%]
   tunebench gate --suite SUITE.yaml --current new.txt   check the suite's gates:
   tunebench report RESULTS.txt [--baseline OTHER.txt] [--format html|markdown] -o report.html
+  tunebench merge -o all.txt SHARD.txt...   join the files of run --shard i/n
   tunebench link run [link flags] [--server 'CMD'] -- CLIENT CMD...
   tunebench link up NAME [link flags]   hold a path in the foreground
   tunebench link exec NAME client|server -- CMD...
@@ -93,6 +95,8 @@ func dispatch(stdout, stderr io.Writer, args []string) error {
 		return cmdCompare(stdout, stderr, rest)
 	case "report":
 		return cmdReport(stdout, stderr, rest)
+	case "merge":
+		return cmdMerge(stdout, stderr, rest)
 	case "gate":
 		return cmdGate(stdout, stderr, rest)
 	case "link":

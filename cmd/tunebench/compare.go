@@ -99,6 +99,7 @@ func cmdCompare(stdout, stderr io.Writer, args []string) error {
 	for _, w := range c.Warnings {
 		fmt.Fprintf(stderr, "tunebench: compare: %s\n", w)
 	}
+	warnCross(stderr, "compare", compareCross(paths, opts.Col))
 
 	switch *format {
 	case "text":

@@ -134,6 +134,7 @@ func cmdGate(stdout, stderr io.Writer, args []string) error {
 		if opts.Baseline, err = readResultsFile("gate", f.baseline); err != nil {
 			return err
 		}
+		warnCross(stderr, "gate", results.CrossMachinesBetween(opts.Baseline, opts.Current))
 		for _, m := range strings.Split(f.metric, ",") {
 			if m = strings.TrimSpace(m); m != "" {
 				opts.Metrics = append(opts.Metrics, m)

@@ -68,6 +68,7 @@ func cmdReport(stdout, stderr io.Writer, args []string) error {
 		return usagef("report: -o - and --format markdown: the Markdown report writes its charts as files beside it; give -o a .md file")
 	}
 	o.Current = pos[0]
+	warnCross(stderr, "report", reportCross(o.Current, o.Baseline))
 	for _, p := range []*string{&o.Current, &o.Baseline} {
 		if *p != "-" {
 			continue

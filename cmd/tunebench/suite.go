@@ -54,6 +54,8 @@ type runFlags struct {
 	// maxFailures is how many failed repetitions a run may have and
 	// still succeed.
 	maxFailures int
+	// shard, shardBy and host split the run over machines (shardflags.go).
+	shard, shardBy, host string
 }
 
 func (f *runFlags) register(fs *flag.FlagSet) {
@@ -67,6 +69,7 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.resume, "resume", "", "complete the results `file` of a cut-off run: measure, in its order, only the repetitions it lacks, and append them")
 	fs.BoolVar(&f.gate, "gate", false, "after the run, check the suite's gates: on the results, failed repetitions or not (exit status 99 if one fails)")
 	fs.IntVar(&f.maxFailures, "max-failures", 0, "the run succeeds with up to `N` failed repetitions; more fail it (exit status 3), as does a run in which every one failed")
+	f.registerShard(fs)
 }
 
 // parseInterleaved parses flags that may come before and after the
@@ -100,6 +103,10 @@ func cmdRun(ctx context.Context, stdout, stderr io.Writer, args []string) error 
 	if err := f.check(fs); err != nil {
 		return err
 	}
+	shard, err := f.shardOf(os.Getenv)
+	if err != nil {
+		return err
+	}
 	s, err := loadSuite(pos[0])
 	if err != nil {
 		return err
@@ -118,6 +125,9 @@ func cmdRun(ctx context.Context, stdout, stderr io.Writer, args []string) error 
 		}
 	} else if cells, err = s.Expand(); err != nil {
 		return usageError{err.Error()}
+	}
+	if err := checkSplit(s, cells, shard); err != nil {
+		return err
 	}
 	stream := f.out == "-"
 	sidecarPath := results.SidecarPath(f.out)
@@ -207,6 +217,7 @@ func cmdRun(ctx context.Context, stdout, stderr io.Writer, args []string) error 
 		Events:   events,
 		Version:  buildVersion(),
 		Resume:   resumed,
+		Shard:    shard,
 	})
 	endProgress()
 	closeErr := closeAll()

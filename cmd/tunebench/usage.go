@@ -76,6 +76,8 @@ func commandUsage(name string) (string, bool) {
 		return gateUsage, true
 	case "report":
 		return reportUsage, true
+	case "merge":
+		return mergeUsage, true
 	case "link":
 		return linkUsage, true
 	case "link run":
@@ -104,7 +106,7 @@ func commandUsage(name string) (string, bool) {
 
 // commandNames lists every command commandUsage knows, for help's tests.
 func commandNames() []string {
-	return []string{"run", "validate", "compare", "gate", "report", "link", "link run", "link up",
+	return []string{"run", "validate", "compare", "gate", "report", "merge", "link", "link run", "link up",
 		"link exec", "link down", "doctor", "clean", "serve", "load", "version", "help"}
 }
 
