@@ -124,6 +124,7 @@ func (r *run) repetition(ctx context.Context, sl slot, seq int) (out outcome) {
 	cpu := cpuMeter{pgid: srv.cmd.Process.Pid, proc: "/proc"}
 	acfg := r.agentConfig(cell, sl.Rep)
 	kp.agent(&acfg)
+	r.apiAgent(cell, &acfg)
 	var m *measurement
 	var search *searchOutcome
 	if l := cellLoad(r.o.Suite.Load, cell); l.Model() == scenarios.ModelSearch {
@@ -173,6 +174,7 @@ func (r *run) repetition(ctx context.Context, sl slot, seq int) (out outcome) {
 	}
 	extra = append(extra, results.Metric{Value: res.Throughput, Unit: results.UnitCompleted, Better: results.BetterHigher})
 	extra = append(extra, traceMetrics(res.Trace)...)
+	extra = append(extra, apiMetrics(res.Trace)...)
 	extra = append(extra, quicMetrics(res)...)
 	extra = append(extra, evidence...)
 	extra = append(extra, payload...)

@@ -116,6 +116,9 @@ func (s *Suite) expand(ix knobIndex) ([]Cell, *Error) {
 				if path, msg := s.transportProblem(c); msg != "" {
 					return fail(path, "%s", msg)
 				}
+				if path, msg := s.apiProblem(c); msg != "" {
+					return fail(path, "%s", msg)
+				}
 				if len(cells) == MaxCells {
 					return fail("matrix", "%s make more than %d cells after only: and skip:; remove values or links, or prune with only: or skip:",
 						strings.Join(product, " × "), MaxCells)

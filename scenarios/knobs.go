@@ -49,6 +49,7 @@ func Knobs() []KnobInfo {
 		{Name: "codec", Values: []string{"json", "protobuf"}, Doc: "encoding of the /orders bodies: the responses, and the requests that body_orders sends"},
 		{Name: "tls", Values: []string{"off", "full", "resume", "0rtt"}, Doc: "TLS 1.3: none, a full handshake per connection, resumption with session tickets, or 0rtt (http 3 only): resumption with requests sent as early data"},
 		{Name: "http", Values: []string{"1.1", "2", "3"}, Doc: "HTTP version: 1.1, 2 (over TLS, or h2c without it), or 3 (over QUIC on UDP; needs tls)"},
+		{Name: "api", Values: []string{"rest", "grpc"}, Doc: "the API the load agent calls: rest (HTTP requests), or grpc (the Orders service of servers/api/orders.proto, unary calls with grpc-go; needs http 2, carries Protobuf)"},
 		{Name: "nodelay", Values: []string{"on", "off"}, Doc: "TCP_NODELAY on both ends (off: Nagle's algorithm)"},
 		{Name: "max_requests", Min: 0, Max: 1000000, Doc: "requests the server answers on one connection before it closes it (Connection: close, or GOAWAY in HTTP/2); 0: no limit"},
 		{Name: "server_idle", Duration: true, Min: 1, Max: 3600000, Doc: "how long the server keeps an idle kept-alive connection open (its idle timeout)"},
