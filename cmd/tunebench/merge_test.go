@@ -155,7 +155,9 @@ func TestShardsEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatalf("benchstat -col /keepalive %s: %v\n%s", all, err, b)
 	}
-	for _, want := range []string{"link=lan", "link=wan", "keepalive=on", "keepalive=off", "p50-sec"} {
+	// One table per unit, both shards' links as rows, keep-alive off and
+	// on as columns compared.
+	for _, want := range []string{"Shards/link=lan ", "Shards/link=wan ", "p50-sec", "vs base"} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("benchstat output lacks %q:\n%s", want, b)
 		}
