@@ -50,10 +50,13 @@ want=$("$MAKE" --no-print-directory -s -f - <<<'include Makefile
 print-version: ; @echo $(VERSION)' print-version)
 got=$(cd "$tmp" && "$prefix/bin/tunebench" --version)
 [ "$got" = "tunebench $want" ] || fail "installed binary says '$got'; want 'tunebench $want'"
-for s in "$prefix"/share/tunebench/scenarios/*.yaml; do
+want_n=$(find scenarios -name testdata -prune -o -name '*.yaml' -print | wc -l)
+n=0
+while IFS= read -r s; do
 	(cd "$tmp" && "$prefix/bin/tunebench" validate "$s" >/dev/null) || fail "installed suite $s does not validate"
-done
-n=$(ls "$prefix"/share/tunebench/scenarios/*.yaml | wc -l)
+	n=$((n + 1))
+done < <(find "$prefix/share/tunebench/scenarios" -name '*.yaml')
+[ "$n" = "$want_n" ] || fail "$n suites installed; the repository has $want_n"
 "$MAKE" --no-print-directory uninstall PREFIX="$prefix" >/dev/null
 [ ! -e "$prefix/bin/tunebench" ] && [ ! -e "$prefix/share/tunebench" ] || fail "make uninstall left files: $(find "$prefix" -type f)"
 say "make install PREFIX=$prefix: '$got', $n suites that validate; make uninstall removed them"

@@ -20,7 +20,7 @@ install: $(if $(shell command -v $(GO) 2>/dev/null),build,)
 	@test -x $(BIN) || { echo "install: $(BIN) is missing and $(GO) is not in PATH: run make build as yourself first"; exit 1; }
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/scenarios
 	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/tunebench
-	install -m 0644 scenarios/*.yaml $(DESTDIR)$(DATADIR)/scenarios/
+	cd scenarios && find . -name testdata -prune -o -name '*.yaml' -exec install -D -m 0644 {} $(abspath $(DESTDIR)$(DATADIR))/scenarios/{} \;
 	@echo "installed $$($(DESTDIR)$(BINDIR)/tunebench version) as $(DESTDIR)$(BINDIR)/tunebench; suites in $(DESTDIR)$(DATADIR)/scenarios"
 
 uninstall:
