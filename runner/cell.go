@@ -107,6 +107,7 @@ func (r *run) repetition(ctx context.Context, sl slot, seq int) (out outcome) {
 	if slog != nil {
 		undo.push(slog.close) // after the server has stopped
 	}
+	spec.cmd.Env = append(spec.cmd.Env, quicGSOEnv(topo)...)
 	srv, err := startServer(cctx, topo.Server.NS, spec)
 	if srv != nil {
 		undo.push(srv.stop)
@@ -218,7 +219,7 @@ func (r *run) measure(ctx context.Context, topo *netem.Topology, srv *child, kp 
 		}
 	})
 	watch := kp.watchServer(topo, r.port)
-	m.res, err = driveLoad(ctx, topo.Client.NS, r.o.Exe, cfg)
+	m.res, err = driveLoad(ctx, topo.Client.NS, r.o.Exe, cfg, quicGSOEnv(topo)...)
 	m.server = watch()
 	timer.Stop()
 	if err != nil {

@@ -163,14 +163,17 @@ func startServer(ctx context.Context, ns *netem.Namespace, spec serverSpec) (*ch
 }
 
 // driveLoad runs the load agent in the client host with cfg on its stdin and
-// returns its result. When ctx ends first the agent is stopped and ctx's
-// error returned.
-func driveLoad(ctx context.Context, ns *netem.Namespace, exe string, cfg agent.Config) (*agent.Result, error) {
+// returns its result. env is added to the runner's environment for it. When
+// ctx ends first the agent is stopped and ctx's error returned.
+func driveLoad(ctx context.Context, ns *netem.Namespace, exe string, cfg agent.Config, env ...string) (*agent.Result, error) {
 	in, err := json.Marshal(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("load agent: %w", err)
 	}
 	cmd := exec.Command(exe, "load")
+	if len(env) > 0 {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	cmd.Stdin = bytes.NewReader(in)
 	out := &limitedBuffer{max: maxAgentOutput}
 	cmd.Stdout = out

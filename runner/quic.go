@@ -2,6 +2,7 @@ package runner
 
 import (
 	"github.com/tunebench/tunebench/agent"
+	"github.com/tunebench/tunebench/netem"
 	"github.com/tunebench/tunebench/results"
 )
 
@@ -52,4 +53,26 @@ func quicMetrics(res *agent.Result) []results.Metric {
 		ms = append(ms, results.Metric{Value: float64(q.GSO) / float64(q.Conns), Unit: unitQUICGSO, Better: quicBetterHigh})
 	}
 	return ms
+}
+
+// quicGSOEnv is the environment that stops quic-go, in the reference
+// server and the load agent (and in a server of one's own built on it),
+// from sending UDP GSO super-packets where the link would impair them
+// whole: the kernel netem backend with loss or a rate. netem's qdisc drops,
+// queues and paces what it is handed, and a UDP socket's UDP_SEGMENT batch
+// (up to 64 KB) reaches it as one packet; the veth's gso_max_segs of 1
+// (netem's unsegmented) bounds TCP's GSO, not UDP's. The TUN emulator
+// splits UDP GSO super-packets into their datagrams itself (see netem's
+// TestUDPGSOCrossesTheLink), so it keeps GSO. quic-go reads
+// QUIC_GO_DISABLE_GSO itself; quic-gso on the result line shows the effect.
+func quicGSOEnv(topo *netem.Topology) []string {
+	if topo.Backend.Backend != netem.BackendNetem {
+		return nil
+	}
+	for _, d := range []netem.Direction{topo.Link.Up, topo.Link.Down} {
+		if d.Loss > 0 || d.Rate > 0 {
+			return []string{"QUIC_GO_DISABLE_GSO=true"}
+		}
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tunebench/tunebench/netem"
 	"github.com/tunebench/tunebench/scenarios"
 )
 
@@ -108,6 +109,24 @@ func TestHOLEndToEnd(t *testing.T) {
 		}
 		l, _ := cellValues(t, f, cell, lost)
 		t.Logf("%s: p50 %v, p99 %v, %s %v", cell, time.Duration(medianOf(p50)), time.Duration(medianOf(p99)), lost, l)
+	}
+	// quic-go sends with UDP GSO through the TUN emulator, which splits the
+	// super-packets; on the kernel backend the runner turns GSO off on a
+	// lossy link (quicGSOEnv).
+	backend := ""
+	for _, c := range f.Config {
+		if c.Key == "backend" {
+			backend = c.Value
+		}
+	}
+	if gso, ok := cellValues(t, f, "link=loss3/http=3/tls=full/keepalive=on/cc=cubic", unitQUICGSO); ok {
+		want := 1.0
+		if backend == netem.BackendNetem {
+			want = 0
+		}
+		if medianOf(gso) != want {
+			t.Errorf("backend %s: quic-gso %v; want %v", backend, gso, want)
+		}
 	}
 	if h2, h3 := tail["2"], tail["3"]; h2 == 0 || h3 == 0 || h3 >= h2 {
 		t.Errorf("3 %% loss: p99 HTTP/2 %v, HTTP/3 %v; want HTTP/3's tail below HTTP/2's", time.Duration(h2), time.Duration(h3))
