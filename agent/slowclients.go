@@ -17,9 +17,12 @@ import (
 // finishing it, beside the measured load. A server that gives each
 // connection a slot (a worker, a thread, a place under max_conns) and no
 // deadline for the header keeps the slot for as long as the client
-// trickles. A slow client the server closes connects again, as the attack
-// does. They are bounded in count (maxSlowClients) and in time: every one
-// stops at the end of the run's load.
+// trickles. They stay until the load's last request has ended, and are
+// counted then. Each slow client connects once (a refused or failed dial is
+// tried again after slowRedial), so that the count still held at the end
+// says how many the server never cut off. They are bounded in count
+// (maxSlowClients) and in time: every one stops at the end of the run's
+// load.
 
 // Bounds and pace of the slow clients.
 const (
@@ -36,9 +39,10 @@ type SlowReport struct {
 	// Clients is the number of slow clients.
 	Clients int `json:"clients"`
 	// Held is how many had a connection open, their header unfinished,
-	// at the end of the load: slots the server still gave them.
+	// when the load's last request had ended: connections the server (or
+	// its listen queue) still held for them.
 	Held int `json:"held"`
-	// Dropped counts connections the server closed (or answered, e.g.
+	// Dropped counts slow clients the server closed (or answered, e.g.
 	// 408) before the end; Failed counts dials that failed.
 	Dropped int `json:"dropped"`
 	Failed  int `json:"failed"`
@@ -82,8 +86,8 @@ func startSlowClients(ctx context.Context, p *plan, until time.Time) *slowClient
 	return s
 }
 
-// client is one slow client: connect, trickle, and connect again when
-// the server closes, until ctx ends.
+// client is one slow client: connect (again after a failed dial) and
+// trickle until ctx ends or the server closes.
 func (s *slowClients) client(ctx context.Context, i int, u *url.URL, tlsCfg *tls.Config) {
 	d := net.Dialer{Timeout: slowDial}
 	for ctx.Err() == nil {
@@ -105,13 +109,10 @@ func (s *slowClients) client(ctx context.Context, i int, u *url.URL, tlsCfg *tls
 			}
 			continue
 		}
-		if s.trickle(ctx, c, i, u) {
-			return // held to the end
+		if !s.trickle(ctx, c, i, u) {
+			s.dropped.Add(1)
 		}
-		s.dropped.Add(1)
-		if !sleepCtx(ctx, slowRedial) {
-			return
-		}
+		return
 	}
 }
 

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -123,5 +124,116 @@ load: {connections: 1, duration: 4s, count: 1, timeout: 20s}
 	// sending each window).
 	if r := median(t, small, "rwnd-limited"); r <= 0 {
 		t.Errorf("rcvbuf=262144: rwnd-limited %v; want the server held back by the client's window some of its busy time", r)
+	}
+}
+
+// TestKnobSlowClients holds 40 slow clients (Slowloris) against a server
+// that serves at most 20 connections at once. With a header deadline of
+// 300 ms the server cuts them off within the warmup (20 at a time), none
+// is held at the end, and the measured requests are served. Without one
+// (1h) the 20 slots stay theirs while the load lasts: every measured
+// request waits in the listen queue until it times out, and the
+// repetition fails with it. A server without a connection cap serves the
+// load beside them, all 40 still held at the end.
+func TestKnobSlowClients(t *testing.T) {
+	testenv.Short(t, "about 10 s of load")
+	f := runSuiteFile(t, `
+suite: slowloris
+links: [{name: lan, rtt: 2ms}]
+server: {endpoint: "/healthz"}
+matrix:
+  keepalive: off
+  max_conns: [20, 1000]
+  header_timeout: [300ms, 1h]
+load: {rate: 20, duration: 1s, warmup: 1s, timeout: 1s, slow_clients: 40, count: 1}
+`, true)
+	for _, r := range f.Rows {
+		t.Logf("%s: %v", r.Cell, r.Values)
+	}
+	cut := rowsOf(f, "max_conns=20", "header_timeout=300ms")
+	if len(cut) != 1 {
+		t.Fatalf("max_conns=20/header_timeout=300ms: %d rows (failures %v); want 1", len(cut), f.Failures)
+	}
+	if h := median(t, cut, "slow-held"); h != 0 {
+		t.Errorf("header_timeout=300ms: slow-held %v; want 0 (cut off at the deadline)", h)
+	}
+	if e := median(t, cut, results.UnitErrors); e != 0 {
+		t.Errorf("header_timeout=300ms: %v measured errors; want 0 once the slow clients are gone", e)
+	}
+	uncapped := rowsOf(f, "max_conns=1000", "header_timeout=1h0m0s")
+	if len(uncapped) != 1 {
+		t.Fatalf("max_conns=1000/header_timeout=1h: %d rows (failures %v); want 1", len(uncapped), f.Failures)
+	}
+	if h := median(t, uncapped, "slow-held"); h != 40 {
+		t.Errorf("header_timeout=1h: slow-held %v; want all 40 still held", h)
+	}
+	if e := median(t, uncapped, results.UnitErrors); e != 0 {
+		t.Errorf("max_conns=1000: %v measured errors; want 0 (slots to spare)", e)
+	}
+	var held []string
+	for _, fl := range f.Failures {
+		if strings.Contains(fl.Cell, "max_conns=20/") && strings.Contains(fl.Cell, "header_timeout=1h0m0s") {
+			held = append(held, fl.Message)
+		}
+	}
+	if len(held) != 1 || !strings.Contains(held[0], "no successful requests") {
+		t.Errorf("max_conns=20/header_timeout=1h: failures %q; want the repetition failed: no successful requests (all timed out in the listen queue)", held)
+	}
+}
+
+// TestKnobSyncookiesTFO measures Fast Open with SYN cookies on demand (1,
+// the default) and always (2) on a 40 ms path. A listener that answers
+// with a cookie drops the data in the SYN, so with 2 no SYN carries the
+// request and a new connection's GET takes two round trips again.
+func TestKnobSyncookiesTFO(t *testing.T) {
+	testenv.Short(t, "about 8 s of load")
+	f := runSuiteFile(t, `
+suite: syncookies
+links: [{name: wan40, rtt: 40ms}]
+server: {endpoint: "/healthz"}
+matrix:
+  keepalive: off
+  tfo: on
+  sysctl.net.ipv4.tcp_syncookies: [1, 2]
+load: {rate: 20, duration: 2s, warmup: 1s, count: 1}
+`, false)
+	on, always := rowsOf(f, "sysctl.net.ipv4.tcp_syncookies=1"), rowsOf(f, "sysctl.net.ipv4.tcp_syncookies=2")
+	t.Logf("syncookies=1: %v", on[0].Values)
+	t.Logf("syncookies=2: %v", always[0].Values)
+	if a := median(t, on, "tfo-active/op"); a < 0.5 {
+		t.Errorf("syncookies=1: tfo-active/op %v; want Fast Open on most connections", a)
+	}
+	if a, c := median(t, always, "tfo-active/op"), median(t, always, "syncookies-sent/op"); a != 0 || c < 0.9 {
+		t.Errorf("syncookies=2: tfo-active/op %v, syncookies-sent/op %v; want 0 and a cookie per connection", a, c)
+	}
+	p1, p2 := median(t, on, results.UnitP50), median(t, always, results.UnitP50)
+	if p2-p1 < float64(25*time.Millisecond) {
+		t.Errorf("p50: syncookies=1 %v, =2 %v; want cookies to add about one RTT (40 ms)", ms(p1), ms(p2))
+	}
+}
+
+// TestKnobSndBuf fetches 2 MiB bodies over a 50 ms, 200 Mbit/s path from a
+// server whose SO_SNDBUF is 64 KiB: the kernel keeps 128 KiB (read back on
+// every server connection through sock_diag), which caps the bytes in
+// flight, so goodput stays below sk_sndbuf/RTT (2.6 MB/s) and the server's
+// TCP_INFO shows time limited by its send buffer.
+func TestKnobSndBuf(t *testing.T) {
+	testenv.Short(t, "about 6 s of load")
+	f := runSuiteFile(t, `
+suite: sndbuf
+links: [{name: lfn, rtt: 50ms, rate: 200mbit, queue: 2000}]
+server: {endpoint: "/bytes/2097152"}
+matrix:
+  keepalive: on
+  sndbuf: [65536]
+load: {connections: 1, duration: 2s, count: 1, timeout: 20s}
+`, false)
+	t.Logf("sndbuf=65536: %v", f.Rows[0].Values)
+	model := 2 * 65536 / 0.05
+	if g := median(t, f.Rows, results.UnitGoodput); g <= 0 || g > model {
+		t.Errorf("sndbuf=65536: goodput %.0f B/s; want below sk_sndbuf/RTT = %.0f B/s", g, model)
+	}
+	if s := median(t, f.Rows, "sndbuf-limited"); s <= 0 {
+		t.Errorf("sndbuf=65536: sndbuf-limited %v; want the server held back by its send buffer", s)
 	}
 }
