@@ -18,7 +18,7 @@ LABEL org.opencontainers.image.title="tunebench" \
       org.opencontainers.image.version="${VERSION}"
 
 # usr/local/bin/tunebench, usr/local/bin/tunebench-entrypoint,
-# work/scenarios/*.yaml, work/out/ and tmp/ (mode 1777).
+# work/scenarios/ (the suites, claims/ included), work/out/ and tmp/ (mode 1777).
 COPY out/image/rootfs/ /
 
 ENV PATH=/usr/local/bin
