@@ -224,7 +224,7 @@
 //	           every response (TUNEBENCH_CODEC, or per request Accept or
 //	           ?codec=). Evidence: wire-B/op, server-cpu-ns/op, encode-ns,
 //	           decode-ns, decoded/op (see the README).
-//	tls        off, full, resume. TLS 1.3 on every connection, with a
+//	tls        off, full, resume, 0rtt. TLS 1.3 on every connection, with a
 //	           certificate the reference server makes at start (ECDSA
 //	           P-256, self-signed for its address; session tickets on).
 //	           full: the agent keeps no sessions, so every new connection
@@ -233,10 +233,23 @@
 //	           URL becomes https://. Go has no 0-RTT: a TLS 1.3 handshake,
 //	           full or resumed, takes one round trip; resumption saves the
 //	           certificate's bytes and the signature's CPU, not a round trip.
-//	http       1.1, 2. The agent speaks only that version: HTTP/2 by ALPN
+//	           0rtt (http "3" only): QUIC resumes too, and the agent sends
+//	           GET and HEAD as 0-RTT early data in its first flight; the
+//	           reference server accepts it. Evidence: 0rtt/op.
+//	http       1.1, 2, 3. The agent speaks only that version: HTTP/2 by ALPN
 //	           over TLS, h2c with prior knowledge without it (the reference
-//	           server accepts both beside HTTP/1.1). A server that cannot
-//	           speak it fails the cell instead of measuring HTTP/1.1.
+//	           server accepts both beside HTTP/1.1); HTTP/3 over QUIC
+//	           (quic-go) on UDP at the server's port, always encrypted. A
+//	           server that cannot speak it fails the cell instead of
+//	           measuring another version. tls 0rtt with http other than
+//	           "3", http "3" with tls off, and http "3" with tfo on (TCP's
+//	           Fast Open; QUIC runs over UDP) are errors that name the
+//	           skip: entry pruning them (handshakes.yaml skips them). The
+//	           kernel's TCP knobs (cc, initcwnd, nodelay, rcvbuf) do not
+//	           reach QUIC, which runs its own CUBIC in user space, and
+//	           max_requests does not apply to HTTP/3. keepalive off is a new
+//	           QUIC connection per request. Evidence: h3/op, 0rtt/op,
+//	           quic-lost/op, quic-pkts/op, quic-conns/op, quic-gso.
 //	max_requests  an integer, 0 (no limit) to 1000000. The server closes a
 //	           connection after answering that many requests on it
 //	           (Connection: close in HTTP/1.1, GOAWAY in HTTP/2), as
@@ -290,6 +303,20 @@
 //	ttfb-ns            median from the request written to its first
 //	                   response byte: one round trip plus the server's time
 //	body-ns            median from the first byte to the end of the body
+//
+// With http "3" the QUIC connection's handshake is tls-ns (there is no
+// separate connect), and the lines add:
+//
+//	h3/op              responses over HTTP/3 per request
+//	0rtt/op            requests sent as 0-RTT early data that the server
+//	                   accepted (tls 0rtt; near 1 after the warmup)
+//	quic-lost/op       the agent's QUIC packets declared lost (their frames
+//	                   resent), per request of the run, warmup included
+//	quic-pkts/op       the agent's QUIC packets sent, per request of the run
+//	quic-conns/op      QUIC connections per request of the run
+//	quic-gso           share of the connections whose socket sent with UDP
+//	                   GSO (off on the kernel netem backend with loss or a
+//	                   rate, where the qdisc would drop a batch whole)
 //
 // The kernel knobs are applied to both hosts after the link is up and
 // before the server starts, so a server of one's own gets them unchanged;
@@ -383,6 +410,12 @@
 //	              completions per second of the measured window.
 //	think         with connections: a pause between a response and the
 //	              next request on its connection, up to 1m; default 0.
+//	streams       with connections: requests in flight on each connection,
+//	              1 to 100, multiplexed as HTTP/2 or HTTP/3 streams
+//	              ({connections: 1, streams: 8}: head-of-line blocking, see
+//	              hol.yaml); needs http "2" or "3" and keepalive on, and
+//	              connections 1 over HTTP/2 (Go keeps a host's HTTP/2
+//	              streams on one connection).
 //	search        capacity search: {p99: 100ms, max_rate: 5000}, see below.
 //	burst         {connections: 200, every: 2s}, see below.
 //	duration      required. The measured time of a repetition (of each
