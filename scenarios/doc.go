@@ -298,8 +298,9 @@
 // tls, http, api, max_requests and server_idle reach a server of one's own
 // as TUNEBENCH_TLS, TUNEBENCH_HTTP, TUNEBENCH_API, TUNEBENCH_MAX_REQUESTS
 // and TUNEBENCH_SERVER_IDLE (with TUNEBENCH_API=grpc the server must serve
-// the Orders service of servers/api/orders.proto on its port); keepalive.yaml shows the classic mismatch of
-// server_idle shorter than client_idle.
+// the Orders service of servers/api/orders.proto on its port);
+// keepalive.yaml shows the classic mismatch of server_idle shorter than
+// client_idle.
 //
 // Every repetition also reports what the agent's httptrace saw of the
 // measured requests (warmup requests are told apart by vegeta's sequence
