@@ -46,6 +46,18 @@
 // holds 10000 orders as JSON), 413. Other routes read at most 64 KiB of a
 // body.
 //
+// # gRPC
+//
+// With Transport.GRPC (TUNEBENCH_API=grpc, which needs HTTP/2) the same
+// port also serves the Orders service of servers/api/orders.proto: an
+// HTTP/2 request with Content-Type application/grpc goes to grpc-go's
+// Server.ServeHTTP, h2c or TLS as the transport is. ListOrders is GET
+// /orders (items absent: 20), CreateOrder is POST /orders, with the same
+// cached orders, checks and Protobuf bodies; the header metadata
+// "server-timing" carries encode;dur= and decode;dur= as Server-Timing
+// does, and a bad request gets InvalidArgument with the reason. See
+// grpc.go for why one port rather than grpc-go's own server.
+//
 // # Running
 //
 // Run listens, writes "listening <addr>" to its ready writer, and serves
