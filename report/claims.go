@@ -3,7 +3,6 @@ package report
 import (
 	"fmt"
 	"strings"
-	"time"
 )
 
 // A Claim is a piece of tuning advice as it is commonly written, the suite
@@ -18,12 +17,16 @@ type Claim struct {
 	Text string
 	// Knob, From and To: the change the claim speaks of.
 	Knob, From, To string
-	// Faster says the claim expects To to lower P50; false, to raise it.
+	// Unit is the metric the claim speaks of, as written in the results;
+	// empty means P50 (p50-ns).
+	Unit string
+	// Faster says the claim expects To to lower the metric; false, to
+	// raise it.
 	Faster bool
-	// The effect must be at least MinRTT round trips of the link, MinPct
-	// percent of From's P50 and MinAbs, where they are not zero.
-	MinRTT, MinPct float64
-	MinAbs         time.Duration
+	// The effect must be at least MinRTT round trips of the link (for a
+	// latency), MinPct percent of From's value and MinDelta (seconds for
+	// a latency, else in the unit), where they are not zero.
+	MinRTT, MinPct, MinDelta float64
 	// Size says the claimed size in words, for the verdict: "one RTT".
 	Size string
 }
@@ -37,25 +40,25 @@ func Claims() []Claim {
 			Text: "TCP Fast Open saves a round trip on every new connection",
 			Knob: "tfo", From: "off", To: "on", Faster: true, MinRTT: 0.5, Size: "one RTT"},
 		{Suite: "claimNginxTFO", File: "scenarios/claims/nginx-tfo.yaml",
-			Text: "nginx with `listen … fastopen=256` answers new connections a round trip sooner",
+			Text: "nginx with listen … fastopen=256 answers new connections a round trip sooner",
 			Knob: "tfo", From: "off", To: "on", Faster: true, MinRTT: 0.5, Size: "one RTT"},
 		{Suite: "claimBBRLoss", File: "scenarios/claims/bbr-loss.yaml",
 			Text: "BBR is several times faster than CUBIC on a lossy path",
 			Knob: "cc", From: "cubic", To: "bbr", Faster: true, MinPct: 50, Size: "at least 2× faster"},
 		{Suite: "claimInitcwnd", File: "scenarios/claims/initcwnd.yaml",
-			Text: "a larger initial congestion window (initcwnd 40) saves slow-start round trips",
+			Text: "A larger initial congestion window (initcwnd 40) saves slow-start round trips",
 			Knob: "initcwnd", From: "10", To: "40", Faster: true, MinRTT: 0.5, Size: "one RTT for 64 KiB"},
 		{Suite: "claimKeepaliveMismatch", File: "scenarios/claims/keepalive-mismatch.yaml",
-			Text: "a server idle timeout shorter than the client's makes requests fail or retry",
-			Knob: "server_idle", From: "5s", To: "500ms", Faster: false, MinRTT: 0.5, Size: "a retry: about 1.5 RTT"},
+			Text: "A server idle timeout shorter than the client's makes requests fail or retry",
+			Knob: "server_idle", From: "5s", To: "500ms", Unit: "retries/op", Faster: false, MinDelta: 0.1, Size: "retries on at least one request in ten"},
 		{Suite: "claimNagle", File: "scenarios/claims/nagle.yaml",
 			Text: "Nagle's algorithm with delayed ACKs adds ~40 ms to responses written in pieces",
-			Knob: "nodelay", From: "on", To: "off", Faster: false, MinAbs: 20 * time.Millisecond, Size: "about 40 ms"},
+			Knob: "nodelay", From: "on", To: "off", Faster: false, MinDelta: 0.020, Size: "about 40 ms"},
 		{Suite: "claimTLSResume", File: "scenarios/claims/tls-resume.yaml",
 			Text: "TLS session resumption saves a round trip on reconnects",
 			Knob: "tls", From: "full", To: "resume", Faster: true, MinRTT: 0.5, Size: "one RTT"},
 		{Suite: "claimCodec", File: "scenarios/claims/codec.yaml",
-			Text: "switching from JSON to Protobuf makes API responses much faster",
+			Text: "Switching from JSON to Protobuf makes API responses much faster",
 			Knob: "codec", From: "json", To: "protobuf", Faster: true, MinPct: 30, Size: "at least 30 % off P50"},
 	}
 }
@@ -95,7 +98,7 @@ func (c Claim) Judge(findings []Finding) ClaimResult {
 	res := ClaimResult{Claim: c}
 	var held, all []string
 	for _, f := range findings {
-		if f.Knob != c.Knob || f.From != c.From || f.To != c.To {
+		if f.Knob != c.Knob || f.From != c.From || f.To != c.To || f.Unit != c.unit() {
 			continue
 		}
 		res.Findings = append(res.Findings, f)
@@ -127,5 +130,17 @@ func (c Claim) holds(f Finding) bool {
 		return false
 	}
 	d := max(f.Delta, -f.Delta)
-	return d >= c.MinRTT*f.RTT && d >= c.MinAbs.Seconds() && (f.Base == 0 || 100*d/f.Base >= c.MinPct)
+	rtt := f.RTT
+	if !f.isLatency() {
+		rtt = 0
+	}
+	return d >= c.MinRTT*rtt && d >= c.MinDelta && (f.Base == 0 || 100*d/f.Base >= c.MinPct)
+}
+
+// unit returns the claim's metric as written.
+func (c Claim) unit() string {
+	if c.Unit == "" {
+		return "p50-ns"
+	}
+	return c.Unit
 }

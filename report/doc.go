@@ -32,4 +32,60 @@
 // The HTML needs no network to view: the charts are inline SVG and the style
 // is inline CSS. [Build] computes the [Report]; [Report.WriteHTML] and
 // [Report.WriteMarkdown] write it.
+//
+// # Findings
+//
+// A report opens with its findings ([Report.Findings]): for every knob
+// that varies, each value against the knob's base value (the kernel's or
+// Go's default, [Options.Base], or a claim's From), per link and
+// combination of the other knobs, on P50, with benchstat's Mann–Whitney U
+// p-value, in plain words:
+//
+//	tfo on: −41.0 ms P50 on wan40 (−49 %, p=0.002, vs tfo off); model (Fast Open): −40.0 ms (−1.00 RTT), agrees (±10.0 ms)
+//
+// Where the knob has a [Model] (see [Models]), the model's prediction is
+// beside the measurement: each model says what a value costs a request on
+// a cell's path ([ModelCell]: the link's RTT, loss and rate from the
+// results header's link line, the body's size from the endpoint
+// /bytes/N or the cell's wire-B/op, the load's rate, the retries/op), and
+// the prediction is the new value's cost less the base value's. The
+// models: a TCP handshake is one RTT (keepalive), Fast Open saves it
+// (tfo), TLS 1.3 adds one, resumed or not (tls), slow-start rounds
+// ⌈log2(bytes/(initcwnd·MSS)+1)⌉ (initcwnd), the Mathis bound
+// MSS/RTT·√(3/2)/√p against the bottleneck rate (cc), the 40 ms delayed
+// ACK (nodelay), the idle-timeout race (server_idle, client_idle),
+// serialization Δbytes·8/rate (codec) and window/RTT (rcvbuf). A
+// prediction agrees when the measured change is within the larger of ¼
+// RTT, 20 % of the prediction and 2 ms; a throughput bound's within 50 %.
+// Machine details come after the findings.
+//
+// # Claims
+//
+// A [Claim] is a piece of tuning advice and the suite of
+// scenarios/claims/ that tests it; a report on that suite's results says
+// the claim's verdict ([Claim.Judge]): it holds where its change is
+// significant, in its direction and at least its size, holds only when
+// the links and knobs where that is so, and does not hold otherwise.
+// [WriteFindings] writes docs/findings.md from the claims' results (make
+// findings, tunebench findings): claim | model | measured | verdict, one
+// row per claim with the command that reproduces it, then the charts.
+//
+// To add a claim (the backlog, TIME_WAIT, buffer, Slowloris and decode
+// claims of later suites slot in the same way):
+//
+//  1. Write scenarios/claims/NAME.yaml: a suite whose opening comment
+//     gives the claim, the model and the expected direction (Claim:,
+//     Model:, Expected direction:), count 6 or more, about a minute long.
+//  2. Add a row to [Claims]: its suite name, file, text, knob, From, To,
+//     direction and size; Unit when the claim is about evidence other
+//     than P50 (listen-overflows/op, client-timewait, goodput-B/s).
+//  3. If the knob has physics, add a row to [Models] with its Cost (for
+//     example rcvbuf's window/RTT is already there) and a case in
+//     physics_test.go.
+//  4. Run make findings CLAIMS=NAME to measure it and make findings-doc
+//     to rewrite docs/findings.md; copy the results to testdata/claims/
+//     and run go test ./report -update to extend the golden files.
+//
+// make findings then runs it with the others, and TestClaimsMatchSuites
+// checks that every suite there has a claim.
 package report

@@ -21,8 +21,12 @@ type Finding struct {
 	// Link is the link's name; Where lists the other knobs that vary in
 	// the results, as "initcwnd=10", empty when none do.
 	Link, Where string
-	// Base and Value are the medians of P50 in seconds; Delta is Value
-	// less Base and Pct that change in percent of Base.
+	// Unit is the metric as written in the results: p50-ns, or the
+	// evidence a claim speaks of (retries/op).
+	Unit string
+	// Base and Value are the medians of the metric (latencies in
+	// seconds); Delta is Value less Base and Pct that change in percent
+	// of Base.
 	Base, Value, Delta, Pct float64
 	// P is the Mann–Whitney U test's p-value and Significant whether it
 	// is at most the comparison's alpha.
@@ -47,6 +51,9 @@ type Prediction struct {
 	// Agrees reports whether the measured change is within Tolerance of
 	// Delta.
 	Agrees bool
+	// Throughput marks a throughput bound's prediction, which is not
+	// counted in round trips.
+	Throughput bool
 }
 
 // defaultBase returns the value a knob is measured against when the
@@ -68,7 +75,7 @@ func defaultBase(knob string) string {
 // computeFindings compares each knob's values on one run, with the
 // value in base (knob → value) or defaultBase as the base; a knob without
 // either is compared with its first value in natural order.
-func computeFindings(r *Run, st *stats, o Options, base map[string]string) ([]Finding, error) {
+func computeFindings(r *Run, st *stats, o Options, base map[string]string, units ...string) ([]Finding, error) {
 	if len(r.file.Rows) == 0 {
 		return nil, nil
 	}
@@ -90,81 +97,116 @@ func computeFindings(r *Run, st *stats, o Options, base map[string]string) ([]Fi
 	endpoint := configValue(r.Config, "endpoint", "")
 	loadRate := loadRateOf(configValue(r.Config, "load", ""))
 
+	view := runView{r: r, st: st, o: o, varying: varying, cells: cells, paths: paths, endpoint: endpoint, loadRate: loadRate}
 	var out []Finding
 	for _, knob := range varying {
 		if knob == "link" {
 			continue
 		}
 		vals := orderValues(knob, knobValues(cells, knob), base)
-		c, err := results.Compare([]results.Input{{Label: r.Label, Path: r.Path}}, results.CompareOptions{
-			Row: ".fullname", Col: "/" + knob + "@(" + strings.Join(vals, " ") + ")",
-			Filter: ".unit:" + results.UnitP50, Alpha: o.Alpha, Confidence: o.Confidence,
-		})
-		if err != nil {
-			return nil, fmt.Errorf("report: findings of %s: %w", knob, err)
-		}
-		first := len(out)
-		for _, t := range c.Tables {
-			for _, row := range t.Rows {
-				_, rest, _ := strings.Cut(row.StringValues(), "/")
-				d := parseCell(rest)
-				for _, col := range t.Cols[1:] {
-					tc := t.Cells[results.TableKey{Row: row, Col: col}]
-					if tc == nil || tc.Baseline == nil {
-						continue
-					}
-					f := Finding{
-						Knob: knob, From: t.Cols[0].StringValues(), To: col.StringValues(),
-						Link:  d.get("link"),
-						Base:  tc.Baseline.Summary.Center,
-						Value: tc.Summary.Center,
-						P:     tc.Comparison.P, Significant: tc.Significant(),
-						N: min(len(tc.Sample.Values), len(tc.Baseline.Sample.Values)),
-					}
-					var where []string
-					for _, kv := range d {
-						if kv.k != "link" && slices.Contains(varying, kv.k) {
-							where = append(where, kv.k+"="+kv.v)
-						}
-					}
-					f.Where = strings.Join(where, " ")
-					f.Delta = f.Value - f.Base
-					if f.Base != 0 {
-						f.Pct = 100 * f.Delta / f.Base
-					}
-					path := paths[f.Link]
-					f.RTT = path.RTT.Seconds()
-					mc := func(v string) ModelCell {
-						m := ModelCell{Path: path, Endpoint: endpoint, LoadRate: loadRate, Knobs: map[string]string{knob: v}}
-						for _, kv := range d {
-							if kv.k != "link" {
-								m.Knobs[kv.k] = kv.v
-							}
-						}
-						if name, ok := findCell(cells, m.Knobs, f.Link); ok {
-							if e, ok := st.get(r.Label, name, unitWire); ok {
-								m.WireBytes = e.Center
-							}
-						}
-						return m
-					}
-					f.Prediction = predict(knob, mc(f.From), mc(f.To), f.Delta)
-					out = append(out, f)
-				}
+		for _, unit := range append([]string{results.UnitP50}, units...) {
+			fs, err := view.knobFindings(knob, vals, unit)
+			if err != nil {
+				return nil, err
 			}
+			out = append(out, fs...)
 		}
-		slices.SortStableFunc(out[first:], func(a, b Finding) int {
-			if c := naturalCompare(a.Link, b.Link); c != 0 {
-				return c
-			}
-			return naturalCompare(a.Where, b.Where)
-		})
 	}
 	return out, nil
 }
 
-// unitWire is the bytes the agent read per request.
-const unitWire = "wire-B/op"
+// A runView is what the findings of one run read.
+type runView struct {
+	r        *Run
+	st       *stats
+	o        Options
+	varying  []string
+	cells    []string
+	paths    map[string]Path
+	endpoint string
+	loadRate float64
+}
+
+// knobFindings compares the values of one knob in one unit.
+func (v runView) knobFindings(knob string, vals []string, unit string) ([]Finding, error) {
+	r, st, o, varying, cells, paths, endpoint, loadRate := v.r, v.st, v.o, v.varying, v.cells, v.paths, v.endpoint, v.loadRate
+	var out []Finding
+	c, err := results.Compare([]results.Input{{Label: r.Label, Path: r.Path}}, results.CompareOptions{
+		Row: ".fullname", Col: "/" + knob + "@(" + strings.Join(vals, " ") + ")",
+		Filter: ".unit:" + unit, Alpha: o.Alpha, Confidence: o.Confidence,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("report: findings of %s: %w", knob, err)
+	}
+	for _, t := range c.Tables {
+		for _, row := range t.Rows {
+			_, rest, _ := strings.Cut(row.StringValues(), "/")
+			d := parseCell(rest)
+			for _, col := range t.Cols[1:] {
+				tc := t.Cells[results.TableKey{Row: row, Col: col}]
+				if tc == nil || tc.Baseline == nil {
+					continue
+				}
+				f := Finding{
+					Knob: knob, From: t.Cols[0].StringValues(), To: col.StringValues(),
+					Link: d.get("link"), Unit: unit,
+					Base:  tc.Baseline.Summary.Center,
+					Value: tc.Summary.Center,
+					P:     tc.Comparison.P, Significant: tc.Significant(),
+					N: min(len(tc.Sample.Values), len(tc.Baseline.Sample.Values)),
+				}
+				var where []string
+				for _, kv := range d {
+					if kv.k != "link" && slices.Contains(varying, kv.k) {
+						where = append(where, kv.k+"="+kv.v)
+					}
+				}
+				f.Where = strings.Join(where, " ")
+				f.Delta = f.Value - f.Base
+				if f.Base != 0 {
+					f.Pct = 100 * f.Delta / f.Base
+				}
+				path := paths[f.Link]
+				f.RTT = path.RTT.Seconds()
+				mc := func(v string) ModelCell {
+					m := ModelCell{Path: path, Endpoint: endpoint, LoadRate: loadRate, Knobs: map[string]string{knob: v}}
+					for _, kv := range d {
+						if kv.k != "link" {
+							m.Knobs[kv.k] = kv.v
+						}
+					}
+					if name, ok := findCell(cells, m.Knobs, f.Link); ok {
+						if e, ok := st.get(r.Label, name, unitWire); ok {
+							m.WireBytes = e.Center
+						}
+						if e, ok := st.get(r.Label, name, unitRetries); ok {
+							m.Retries = e.Center
+						}
+					}
+					return m
+				}
+				if unit == results.UnitP50 {
+					f.Prediction = predict(knob, mc(f.From), mc(f.To), f.Delta)
+				}
+				out = append(out, f)
+			}
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Finding) int {
+		if c := naturalCompare(a.Link, b.Link); c != 0 {
+			return c
+		}
+		return naturalCompare(a.Where, b.Where)
+	})
+	return out, nil
+}
+
+// Evidence the models read: the bytes the agent read per request, and
+// the requests its transport retried.
+const (
+	unitWire    = "wire-B/op"
+	unitRetries = "retries/op"
+)
 
 // predict returns the model's prediction of the change from one cell to
 // the other and whether measured agrees with it; nil without a model.
@@ -178,7 +220,7 @@ func predict(knob string, from, to ModelCell, measured float64) *Prediction {
 	if !okA || !okB {
 		return nil
 	}
-	p := &Prediction{Model: m.Name, Formula: m.Formula, Delta: b - a}
+	p := &Prediction{Model: m.Name, Formula: m.Formula, Delta: b - a, Throughput: m.Throughput}
 	p.Tolerance = m.Tolerance(p.Delta, from.Path)
 	p.Agrees = math.Abs(measured-p.Delta) <= p.Tolerance
 	return p
@@ -266,21 +308,23 @@ func (f Finding) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s", f.Knob, f.To)
 	if f.Significant {
-		fmt.Fprintf(&b, ": %s P50 on %s", signedDuration(f.Delta), f.Link)
+		fmt.Fprintf(&b, ": %s %s on %s", f.signed(f.Delta), f.label(), f.Link)
 	} else {
-		fmt.Fprintf(&b, ": no significant change in P50 on %s", f.Link)
+		fmt.Fprintf(&b, ": no significant change in %s on %s", f.label(), f.Link)
 	}
 	if f.Where != "" {
 		fmt.Fprintf(&b, " with %s", f.Where)
 	}
-	if f.Significant {
+	if f.Significant && f.Base != 0 {
 		fmt.Fprintf(&b, " (%s %%, p=%.3f, vs %s %s)", signedNumber(f.Pct, 0), f.P, f.Knob, f.From)
+	} else if f.Significant {
+		fmt.Fprintf(&b, " (p=%.3f, vs %s %s: %s)", f.P, f.Knob, f.From, strings.TrimPrefix(f.signed(f.Base), "+"))
 	} else {
-		fmt.Fprintf(&b, " (%s, p=%.3f, vs %s %s)", signedDuration(f.Delta), f.P, f.Knob, f.From)
+		fmt.Fprintf(&b, " (%s, p=%.3f, vs %s %s)", f.signed(f.Delta), f.P, f.Knob, f.From)
 	}
 	if p := f.Prediction; p != nil {
 		fmt.Fprintf(&b, "; model (%s): %s", p.Model, signedDuration(p.Delta))
-		if f.RTT > 0 {
+		if f.RTT > 0 && !p.Throughput {
 			fmt.Fprintf(&b, " (%s RTT)", signedNumber(p.Delta/f.RTT, 2))
 		}
 		verdict := "agrees"
@@ -344,10 +388,14 @@ func (r *Report) FindingsIntro() string {
 		alpha = r.Comparison.Alpha()
 	}
 	return fmt.Sprintf("Each knob's effect on the median latency (P50, median of the repetitions) where everything else is equal, against the knob's base value; "+
-		"significant at p ≤ %g by benchstat's Mann–Whitney U test. Where a knob has a model, its prediction is beside the measurement from the link's RTT, loss and rate "+
-		"and the body's size; it agrees when the measured change is within the larger of ¼ RTT, 20 %% of the prediction and 2 ms "+
-		"(a throughput bound: Mathis, window/RTT, serialization, within 50 %% of it).", alpha)
+		"significant at p ≤ %g by benchstat's Mann–Whitney U test. ", alpha) + modelRule
 }
+
+// modelRule says how a prediction is made and when it agrees; the
+// numbers are tolRTT, tolRel, tolAbs and tolThroughput.
+const modelRule = "Where a knob has a model, its prediction is beside the measurement, from the link's RTT, loss and rate and the body's size; " +
+	"it agrees when the measured change is within the larger of ¼ RTT, 20 % of the prediction and 2 ms " +
+	"(a throughput bound: Mathis, window/RTT, serialization, within 50 % of it)."
 
 // UsedModels returns the models of the findings, once each.
 func (r *Report) UsedModels() []Model {
@@ -361,4 +409,24 @@ func (r *Report) UsedModels() []Model {
 		}
 	}
 	return out
+}
+
+// isLatency reports whether the finding's unit is a latency (in seconds
+// once tidied).
+func (f Finding) isLatency() bool { return f.Unit == "" || strings.HasSuffix(f.Unit, "-ns") }
+
+// label names the finding's metric: "P50", or the unit as written.
+func (f Finding) label() string {
+	if f.Unit == "" || f.Unit == results.UnitP50 {
+		return "P50"
+	}
+	return f.Unit
+}
+
+// signed writes a change in the finding's unit.
+func (f Finding) signed(x float64) string {
+	if f.isLatency() {
+		return signedDuration(x)
+	}
+	return signedNumber(x, 3)
 }

@@ -178,7 +178,11 @@ func Build(o Options) (*Report, error) {
 			base[k] = v
 		}
 	}
-	if rep.Findings, err = computeFindings(cur, st, o, base); err != nil {
+	var units []string
+	if isClaim && claim.unit() != results.UnitP50 {
+		units = append(units, claim.unit())
+	}
+	if rep.Findings, err = computeFindings(cur, st, o, base, units...); err != nil {
 		return nil, err
 	}
 	if isClaim {

@@ -25,6 +25,7 @@ Usage:
   tunebench gate --baseline base.txt --current new.txt --metric p99-ns [--max-regression 10%]
   tunebench gate --suite SUITE.yaml --current new.txt   check the suite's gates:
   tunebench report RESULTS.txt [--baseline OTHER.txt] [--format html|markdown] -o report.html
+  tunebench findings -o FINDINGS.md RESULTS.txt...   the claims' verdicts (make findings)
   tunebench merge -o all.txt SHARD.txt...   join the files of run --shard i/n
   tunebench link run [link flags] [--server 'CMD'] -- CLIENT CMD...
   tunebench link up NAME [link flags]   hold a path in the foreground
@@ -95,6 +96,8 @@ func dispatch(stdout, stderr io.Writer, args []string) error {
 		return cmdCompare(stdout, stderr, rest)
 	case "report":
 		return cmdReport(stdout, stderr, rest)
+	case "findings":
+		return cmdFindings(stdout, stderr, rest)
 	case "merge":
 		return cmdMerge(stdout, stderr, rest)
 	case "gate":

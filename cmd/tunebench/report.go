@@ -10,9 +10,14 @@ import (
 	"github.com/tunebench/tunebench/report"
 )
 
-const reportUsage = `Usage: tunebench report RESULTS.txt [--baseline OTHER.txt] [--format html|markdown] -o FILE
+const reportUsage = `Usage: tunebench report RESULTS.txt [--baseline OTHER.txt] [--suite SUITE.yaml] [--format html|markdown] -o FILE
 
-report writes a results file as a report to share: the suite, machine,
+report writes a results file as a report to share. It opens with the
+findings: each knob's significant effect in plain words ("tfo on: −41.0 ms
+P50 on wan40 (−49 %, p=0.002, vs tfo off)"), the physics model's
+prediction beside it where the knob has one (handshake RTTs, slow-start
+rounds, Mathis, window/RTT) and whether they agree, and the verdict of the
+claim a suite of scenarios/claims/ tests. Then the suite, machine,
 kernel, backend and links; for every knob, P50 and P99 per value with
 benchstat's confidence intervals; latency CDFs per cell from the histogram
 sidecar (RESULTS.hist.jsonl); a per-phase breakdown where the results carry
@@ -25,6 +30,8 @@ with its charts as SVG files beside it (FILE less .md, then -knob-*.svg,
 -cdf-*.svg, -phases.svg), for a README or a pull request.
 
 With --baseline, every chart shows both runs and the table compares them.
+With --suite, the latency chart against rate draws the suite's latency
+gates as dashed lines.
 
 RESULTS.txt may be - to read the results from standard input (there is
 then no sidecar, and so no CDFs); -o - writes the HTML report to standard
@@ -45,6 +52,7 @@ func cmdReport(stdout, stderr io.Writer, args []string) error {
 	fs.StringVar(&o.Baseline, "baseline", "", "results `file` to compare with: every chart shows both runs")
 	fs.Float64Var(&o.Alpha, "alpha", 0.05, "consider a change significant if p < `α`")
 	fs.Float64Var(&o.Confidence, "confidence", 0.95, "confidence `level` for the intervals")
+	suite := fs.String("suite", "", "suite `file` whose gates: the latency chart against rate draws")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return flagError(fs, err)
@@ -68,6 +76,17 @@ func cmdReport(stdout, stderr io.Writer, args []string) error {
 		return usagef("report: -o - and --format markdown: the Markdown report writes its charts as files beside it; give -o a .md file")
 	}
 	o.Current = pos[0]
+	if *suite != "" {
+		s, err := loadSuite(*suite)
+		if err != nil {
+			return err
+		}
+		if len(s.Gates) > 0 {
+			if o.Objectives, err = objectives(s); err != nil {
+				return err
+			}
+		}
+	}
 	warnCross(stderr, "report", reportCross(o.Current, o.Baseline))
 	for _, p := range []*string{&o.Current, &o.Baseline} {
 		if *p != "-" {

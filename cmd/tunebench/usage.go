@@ -76,6 +76,8 @@ func commandUsage(name string) (string, bool) {
 		return gateUsage, true
 	case "report":
 		return reportUsage, true
+	case "findings":
+		return findingsUsage, true
 	case "merge":
 		return mergeUsage, true
 	case "link":
@@ -106,7 +108,7 @@ func commandUsage(name string) (string, bool) {
 
 // commandNames lists every command commandUsage knows, for help's tests.
 func commandNames() []string {
-	return []string{"run", "validate", "compare", "gate", "report", "merge", "link", "link run", "link up",
+	return []string{"run", "validate", "compare", "gate", "report", "findings", "merge", "link", "link run", "link up",
 		"link exec", "link down", "doctor", "clean", "serve", "load", "version", "help"}
 }
 
