@@ -32,7 +32,7 @@ func TestNginxClaimEndToEnd(t *testing.T) {
 	}
 	suite := string(text)
 	for old, repl := range map[string]string{
-		`"examples/nginx/run.sh"`: `"` + filepath.Join(root, "examples/nginx/run.sh") + `"`,
+		`"examples/nginx/run.sh"`:                             `"` + filepath.Join(root, "examples/nginx/run.sh") + `"`,
 		"load: {rate: 5, duration: 3s, warmup: 1s, count: 6}": "load: {rate: 5, duration: 2s, warmup: 1s, count: 1}",
 	} {
 		if !strings.Contains(suite, old) {
