@@ -79,6 +79,29 @@ func TestAgentGRPC(t *testing.T) {
 	}
 }
 
+// TestAgentGRPCModels runs the closed loop and bursts with api grpc: the
+// load models drive gRPC calls as they drive HTTP requests, a burst's
+// every call on a connection of its own.
+func TestAgentGRPCModels(t *testing.T) {
+	addr := serveReference(t, servers.Transport{HTTP2: true, GRPC: true}, 0)
+	base := Config{URL: "http://" + addr + "/orders?items=2", Duration: 300 * time.Millisecond, Timeout: 5 * time.Second,
+		HTTP2: true, KeepAlive: true, API: apiGRPC}
+	closed := base
+	closed.Connections = 2
+	res := runAgent(t, closed)
+	if res.Requests == 0 || res.Errors != 0 || res.Trace.GRPC != res.Requests || res.Sockets.Conns != 1 {
+		t.Errorf("closed loop: %d calls, %d errors %q, %d over gRPC, %d connections; want calls, no error, all over gRPC on one connection",
+			res.Requests, res.Errors, res.ErrorSamples, res.Trace.GRPC, res.Sockets.Conns)
+	}
+	burst := base
+	burst.Burst = &Burst{Connections: 3, Every: 100 * time.Millisecond}
+	res = runAgent(t, burst)
+	if res.Requests != 9 || res.Errors != 0 || res.Trace.GRPC != 9 || res.Trace.NewConns != 9 {
+		t.Errorf("bursts: %d calls, %d errors %q, %d over gRPC, %d new connections; want 9, 0, 9, 9",
+			res.Requests, res.Errors, res.ErrorSamples, res.Trace.GRPC, res.Trace.NewConns)
+	}
+}
+
 // TestAgentGRPCStatus checks that a call the server refuses counts as an
 // error with its status code.
 func TestAgentGRPCStatus(t *testing.T) {

@@ -250,6 +250,20 @@
 //	           max_requests does not apply to HTTP/3. keepalive off is a new
 //	           QUIC connection per request. Evidence: h3/op, 0rtt/op,
 //	           quic-lost/op, quic-pkts/op, quic-conns/op, quic-gso.
+//	api        rest, grpc. What the agent calls: rest sends the requests
+//	           as HTTP; grpc makes each a unary call of the Orders service
+//	           (servers/api/orders.proto) with grpc-go: GET /orders?items=N
+//	           is ListOrders, POST /orders is CreateOrder with the request's
+//	           body (body_orders encoded as Protobuf). The reference server
+//	           serves gRPC on its port beside REST (TUNEBENCH_API=grpc).
+//	           gRPC runs over HTTP/2 and carries Protobuf: a grpc cell needs
+//	           http "2" and a codec of protobuf or none, and its requests
+//	           must be GET or POST /orders; other cells are errors that name
+//	           the skip: entry to prune them (api.yaml skips api grpc with
+//	           codec json). keepalive on is one connection for every call;
+//	           off is a new connection per call, which grpc-go uses only
+//	           once the server's SETTINGS have come: a round trip more than
+//	           REST over HTTP/2. Evidence: grpc/op.
 //	max_requests  an integer, 0 (no limit) to 1000000. The server closes a
 //	           connection after answering that many requests on it
 //	           (Connection: close in HTTP/1.1, GOAWAY in HTTP/2), as
@@ -281,10 +295,12 @@
 //	gates:
 //	  - {metric: p99, max: 50ms}
 //
-// tls, http, max_requests and server_idle reach a server of one's own as
-// TUNEBENCH_TLS, TUNEBENCH_HTTP, TUNEBENCH_MAX_REQUESTS and
-// TUNEBENCH_SERVER_IDLE; keepalive.yaml shows the classic mismatch of
-// server_idle shorter than client_idle.
+// tls, http, api, max_requests and server_idle reach a server of one's own
+// as TUNEBENCH_TLS, TUNEBENCH_HTTP, TUNEBENCH_API, TUNEBENCH_MAX_REQUESTS
+// and TUNEBENCH_SERVER_IDLE (with TUNEBENCH_API=grpc the server must serve
+// the Orders service of servers/api/orders.proto on its port);
+// keepalive.yaml shows the classic mismatch of server_idle shorter than
+// client_idle.
 //
 // Every repetition also reports what the agent's httptrace saw of the
 // measured requests (warmup requests are told apart by vegeta's sequence
@@ -297,6 +313,8 @@
 //	tls-handshakes/op  TLS handshakes per request (tls full or resume)
 //	tls-resumed/op     of which resumed (tls full or resume)
 //	h2/op              responses over HTTP/2 per request (http: 2)
+//	grpc/op            calls the server answered over gRPC per request
+//	                   (api: grpc; a status other than OK is an error)
 //	connect-ns         median TCP connect, over the requests that opened a
 //	                   connection (absent when none did)
 //	tls-ns             median TLS handshake, over the requests that made one
