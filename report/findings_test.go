@@ -135,3 +135,26 @@ func TestWriteFindingsErrors(t *testing.T) {
 		t.Error("f.md written on bad input")
 	}
 }
+
+// TestReportsLeadWithFindings: the HTML and the Markdown report both say
+// the claim's verdict and the findings before the machine details.
+func TestReportsLeadWithFindings(t *testing.T) {
+	rep := build(t, "testdata/claims/tfo.txt", "")
+	html := writeHTML(t, rep)
+	md, err := rep.WriteMarkdown(filepath.Join(t.TempDir(), "r.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(md[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, text := range map[string]string{"html": html, "markdown": string(b)} {
+		verdict := strings.Index(text, "Verdict: holds.")
+		finding := strings.Index(text, "tfo on: −41.0 ms P50 on wan40 (−49 %, p=0.002, vs tfo off); model (Fast Open): −40.0 ms (−1.00 RTT), agrees (±10.0 ms)")
+		kernel := strings.Index(text, "6.18.44")
+		if verdict < 0 || finding < 0 || kernel < 0 || !(verdict < finding && finding < kernel) {
+			t.Errorf("%s: verdict at %d, finding at %d, kernel at %d; want all three, in that order", name, verdict, finding, kernel)
+		}
+	}
+}
