@@ -43,10 +43,10 @@ func Run(ctx context.Context, cfg Config, stderr io.Writer) (*Result, error) {
 	defer progress.Stop()
 	start := time.Now()
 	rec := newRecorder(p, start)
-	// The slow clients stay until the load's last request has ended (a
-	// timeout after its end at most), so that every measured request
-	// meets them.
-	slow := startSlowClients(ctx, p, start.Add(cfg.Warmup+cfg.Duration+timeout(cfg)))
+	// The slow clients stay to the end of the measured window: a request
+	// they keep waiting is served late once they leave, and its latency
+	// says how long it waited.
+	slow := startSlowClients(ctx, p, start.Add(cfg.Warmup+cfg.Duration))
 	stop, cancelSchedule := context.WithCancel(ctx)
 	defer cancelSchedule()
 	var engineErr error

@@ -17,8 +17,8 @@ import (
 // finishing it, beside the measured load. A server that gives each
 // connection a slot (a worker, a thread, a place under max_conns) and no
 // deadline for the header keeps the slot for as long as the client
-// trickles. They stay until the load's last request has ended, and are
-// counted then. Each slow client connects once (a refused or failed dial is
+// trickles. They stay to the end of the measured window, and are counted
+// then. Each slow client connects once (a refused or failed dial is
 // tried again after slowRedial), so that the count still held at the end
 // says how many the server never cut off. They are bounded in count
 // (maxSlowClients) and in time: every one stops at the end of the run's
@@ -39,8 +39,8 @@ type SlowReport struct {
 	// Clients is the number of slow clients.
 	Clients int `json:"clients"`
 	// Held is how many had a connection open, their header unfinished,
-	// when the load's last request had ended: connections the server (or
-	// its listen queue) still held for them.
+	// at the end of the measured window: connections the server (or its
+	// listen queue) still held for them.
 	Held int `json:"held"`
 	// Dropped counts slow clients the server closed (or answered, e.g.
 	// 408) before the end; Failed counts dials that failed.
