@@ -220,6 +220,11 @@ docker run --rm --network none --cap-drop ALL --cap-add SYS_ADMIN --cap-add SYS_
 	--device /dev/net/tun --security-opt apparmor=unconfined \
 	tunebench:latest doctor >"$tmp/doctor.txt" 2>&1 || status=$?
 ((status != 0)) || fail "tunebench doctor without CAP_NET_ADMIN exited 0: $(cat "$tmp/doctor.txt")"
-grep -q 'CAP_NET_ADMIN' "$tmp/doctor.txt" || fail "tunebench doctor without CAP_NET_ADMIN does not name it: $(cat "$tmp/doctor.txt")"
+grep -q 'CAP_NET_ADMIN missing' "$tmp/doctor.txt" || fail "tunebench doctor without CAP_NET_ADMIN does not name it: $(cat "$tmp/doctor.txt")"
+grep -q -- '--cap-add NET_ADMIN' "$tmp/doctor.txt" || fail "tunebench doctor in a container does not give the flag to add: $(cat "$tmp/doctor.txt")"
+! grep -q 'SYS_ADMIN missing' "$tmp/doctor.txt" || fail "tunebench doctor calls CAP_SYS_ADMIN missing, which the container has: $(cat "$tmp/doctor.txt")"
 say "doctor without NET_ADMIN: exit $status, says: $(grep -m1 'CAP_NET_ADMIN' "$tmp/doctor.txt" | tr -s ' ')"
+# docker-compose.shards.yml: two shards side by side, merged (mk/shards-test.sh).
+. "$repo/mk/shards-test.sh"
+
 say "pass"

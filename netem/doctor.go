@@ -76,7 +76,7 @@ func stepFix(step string) string {
 	case StepNetlink:
 		return "the kernel must answer route netlink (NETLINK_ROUTE) inside a new namespace; inside a container, give it CAP_NET_ADMIN"
 	case StepLink:
-		return "for tun: load the tun module (modprobe tun) or create /dev/net/tun (mknod /dev/net/tun c 10 200); for netem: load veth (modprobe veth)"
+		return "for tun: load the tun module (modprobe tun) or create /dev/net/tun (mknod /dev/net/tun c 10 200; in a container, start it with --device /dev/net/tun); for netem: load veth (modprobe veth)"
 	case StepAddress:
 		return "the kernel refused an address or MTU inside the namespace; inside a container, give it CAP_NET_ADMIN"
 	case StepEmulator:
@@ -99,11 +99,7 @@ func Doctor(ctx context.Context) []Check {
 	var checks []Check
 	add := func(c Check) { checks = append(checks, c) }
 
-	caps := effectiveCaps()
-	admin := caps&(1<<unix.CAP_NET_ADMIN) != 0 && caps&(1<<unix.CAP_SYS_ADMIN) != 0
-	add(Check{Name: "privileges", OK: admin, Needed: true,
-		Detail: fmt.Sprintf("euid %d, CAP_NET_ADMIN and CAP_SYS_ADMIN %s", os.Geteuid(), map[bool]string{true: "held", false: "missing"}[admin]),
-		Fix:    "run as root (sudo tunebench …) or grant CAP_NET_ADMIN and CAP_SYS_ADMIN"})
+	add(privileges(effectiveCaps(), os.Geteuid(), inContainer()))
 
 	works := map[string]bool{}
 	for _, b := range []string{BackendTUN, BackendNetem} {
@@ -278,4 +274,52 @@ func effectiveCaps() uint64 {
 		}
 	}
 	return 0
+}
+
+// neededCaps are the capabilities a run needs: namespaces and mounts
+// (SYS_ADMIN), links, addresses, routes and qdiscs (NET_ADMIN).
+var neededCaps = []struct {
+	bit  uint
+	name string
+}{{unix.CAP_NET_ADMIN, "CAP_NET_ADMIN"}, {unix.CAP_SYS_ADMIN, "CAP_SYS_ADMIN"}}
+
+// privileges checks the effective capabilities caps, naming each one that
+// is missing and, inside a container, the flag that grants it.
+func privileges(caps uint64, euid int, container bool) Check {
+	var missing, short []string
+	for _, c := range neededCaps {
+		if caps&(1<<c.bit) == 0 {
+			missing = append(missing, c.name)
+			short = append(short, strings.TrimPrefix(c.name, "CAP_"))
+		}
+	}
+	c := Check{Name: "privileges", OK: len(missing) == 0, Needed: true}
+	if c.OK {
+		c.Detail = fmt.Sprintf("euid %d, CAP_NET_ADMIN and CAP_SYS_ADMIN held", euid)
+		return c
+	}
+	c.Detail = fmt.Sprintf("euid %d, %s missing", euid, strings.Join(missing, " and "))
+	if container {
+		flags := make([]string, len(short))
+		for i, s := range short {
+			flags[i] = "--cap-add " + s
+		}
+		c.Fix = fmt.Sprintf("this is a container: start it with %s (compose: cap_add: [%s]), and --device /dev/net/tun", strings.Join(flags, " "), strings.Join(short, ", "))
+	} else {
+		c.Fix = "run as root (sudo tunebench …) or grant " + strings.Join(missing, " and ")
+	}
+	return c
+}
+
+// inContainer reports whether this process seems to run in a container
+// (Docker's /.dockerenv, or a container= environment that systemd-nspawn
+// and podman set for PID 1).
+func inContainer() bool {
+	if _, err := os.Stat("/.dockerenv"); err == nil {
+		return true
+	}
+	if b, err := os.ReadFile("/proc/1/environ"); err == nil && strings.Contains(string(b), "container=") {
+		return true
+	}
+	return false
 }

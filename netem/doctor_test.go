@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 func TestStepOf(t *testing.T) {
@@ -94,5 +96,29 @@ func TestDoctor(t *testing.T) {
 	}
 	if left := leftovers(); len(left) > 0 {
 		t.Errorf("doctor left %v", left)
+	}
+}
+
+func TestPrivileges(t *testing.T) {
+	const net, sys = 1 << unix.CAP_NET_ADMIN, 1 << unix.CAP_SYS_ADMIN
+	for _, tt := range []struct {
+		name      string
+		caps      uint64
+		container bool
+		ok        bool
+		detail    string
+		fix       string
+	}{
+		{"both held", net | sys, false, true, "CAP_NET_ADMIN and CAP_SYS_ADMIN held", ""},
+		{"no net admin in a container", sys, true, false, "CAP_NET_ADMIN missing", "--cap-add NET_ADMIN (compose: cap_add: [NET_ADMIN])"},
+		{"no sys admin on a host", net, false, false, "CAP_SYS_ADMIN missing", "grant CAP_SYS_ADMIN"},
+		{"neither", 0, true, false, "CAP_NET_ADMIN and CAP_SYS_ADMIN missing", "--cap-add NET_ADMIN --cap-add SYS_ADMIN"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := privileges(tt.caps, 0, tt.container)
+			if c.OK != tt.ok || !strings.Contains(c.Detail, tt.detail) || !strings.Contains(c.Fix, tt.fix) {
+				t.Errorf("privileges = %+v; want ok %v, detail with %q, fix with %q", c, tt.ok, tt.detail, tt.fix)
+			}
+		})
 	}
 }
