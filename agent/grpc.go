@@ -55,7 +55,8 @@ import (
 // the call written (the request message handed to the HTTP/2 stream) and
 // the first response byte (the reply's headers): ttfb-ns is one round trip
 // plus the server's time, as for REST. A shared connection's dial is
-// given to the first call that ends after it.
+// given to the first call that ends after it. A call is retried when it
+// failed UNAVAILABLE before the server answered (see grpcRetry).
 
 // APIs, as Config.API names them.
 const (
@@ -205,6 +206,16 @@ type dialEvent struct {
 	tls, resumed       bool
 }
 
+// grpcRetry retries a call that failed UNAVAILABLE before the server
+// answered it (grpc-go retries only calls without a response), as Go's
+// HTTP/2 client sends a request again when a GOAWAY refused it: a call
+// started while a connection drains after max_requests may otherwise be
+// put on the draining connection twice and fail. Each attempt after the
+// first counts in retries/op.
+const grpcRetry = `{"methodConfig": [{"name": [{"service": "tunebench.api.v1.Orders"}], "retryPolicy": {
+	"maxAttempts": 3, "initialBackoff": "0.001s", "maxBackoff": "0.01s", "backoffMultiplier": 2,
+	"retryableStatusCodes": ["UNAVAILABLE"]}}]}`
+
 // newConn makes a ClientConn whose connections go through g's dialer. It
 // connects on its first call.
 func (g *grpcTransport) newConn() (*grpcConn, error) {
@@ -224,6 +235,7 @@ func (g *grpcTransport) newConn() (*grpcConn, error) {
 		grpc.WithNoProxy(), // a proxy from the environment would measure the proxy
 		grpc.WithDefaultCallOptions(grpc.ForceCodec(rawCodec{}), grpc.MaxCallRecvMsgSize(maxDecodeBody)),
 		grpc.WithIdleTimeout(g.p.cfg.IdleTimeout), // client_idle; 0: never
+		grpc.WithDefaultServiceConfig(grpcRetry),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("load agent: gRPC client for %s: %w", g.target, err)
@@ -333,7 +345,6 @@ func giveDials(ctx context.Context, evs []dialEvent) {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.gotConns++
 	for _, ev := range evs {
 		t.newConns++
 		t.connect = ev.connect
@@ -345,7 +356,6 @@ func giveDials(ctx context.Context, evs []dialEvent) {
 			}
 		}
 	}
-	t.gotConns += max(len(evs)-1, 0)
 }
 
 // close closes the shared connection; calls after it fail.
@@ -400,6 +410,12 @@ func (callStats) HandleRPC(ctx context.Context, s stats.RPCStats) {
 		return
 	}
 	switch s.(type) {
+	case *stats.Begin: // one per attempt: gotConns-1 are the retries
+		if t := requestTraceFrom(ctx); t != nil {
+			t.mu.Lock()
+			t.gotConns++
+			t.mu.Unlock()
+		}
 	case *stats.OutPayload:
 		if ct.WroteRequest != nil {
 			ct.WroteRequest(httptrace.WroteRequestInfo{})
