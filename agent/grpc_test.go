@@ -109,8 +109,8 @@ func TestAgentGRPCMaxRequests(t *testing.T) {
 	addr := serveReference(t, servers.Transport{HTTP2: true, GRPC: true, MaxRequests: 5}, 0)
 	res := runAgent(t, Config{URL: "http://" + addr + "/orders?items=2", Rate: 100, Warmup: 200 * time.Millisecond, Duration: 500 * time.Millisecond,
 		Timeout: 5 * time.Second, HTTP2: true, KeepAlive: true, API: apiGRPC})
-	if res.Requests != 50 || res.Errors != 0 || res.Sockets == nil || res.Sockets.Conns != 14 || res.Trace.NewConns < 9 || res.Trace.NewConns > 11 {
-		t.Errorf("got %d calls, %d errors %q, %+v connections, %d new in the measured ones; want 50, 0, 14 (70 calls / 5), about 10",
+	if res.Requests != 50 || res.Errors != 0 || res.Sockets == nil || res.Sockets.Conns < 12 || res.Sockets.Conns > 15 || res.Trace.NewConns < 8 || res.Trace.NewConns > 11 {
+		t.Errorf("got %d calls, %d errors %q, %+v connections, %d new in the measured ones; want 50, 0, about 14 (70 calls / 5; calls in flight at a GOAWAY still end on their connection), about 10",
 			res.Requests, res.Errors, res.ErrorSamples, res.Sockets, res.Trace.NewConns)
 	}
 }
