@@ -60,6 +60,21 @@ func Claims() []Claim {
 		{Suite: "claimCodec", File: "scenarios/claims/codec.yaml",
 			Text: "Switching from JSON to Protobuf makes API responses much faster",
 			Knob: "codec", From: "json", To: "protobuf", Faster: true, MinPct: 30, Size: "at least 30 % off P50"},
+		{Suite: "claimBacklog", File: "scenarios/claims/backlog.yaml",
+			Text: "Raise somaxconn and tcp_max_syn_backlog, or SYN bursts are dropped and clients wait",
+			Knob: "backlog", From: "8", To: "4096", Unit: "p99-ns", Faster: true, MinDelta: 0.5, Size: "the SYN retransmission timeout (1 s) off P99"},
+		{Suite: "claimSyncookiesTFO", File: "scenarios/claims/syncookies-tfo.yaml",
+			Text: "SYN cookies disable TCP Fast Open and add latency",
+			Knob: "sysctl.net.ipv4.tcp_syncookies", From: "1", To: "2", Faster: false, MinRTT: 0.5, Size: "one RTT"},
+		{Suite: "claimTimeWait", File: "scenarios/claims/timewait.yaml",
+			Text: "Short-lived connections pile up in TIME_WAIT and exhaust ports; tcp_tw_reuse fixes it",
+			Knob: "sysctl.net.ipv4.tcp_tw_reuse", From: "0", To: "1", Unit: "connect-errors/op", Faster: true, MinDelta: 0.01, Size: "connect errors on at least one request in a hundred"},
+		{Suite: "claimSockbuf", File: "scenarios/claims/sockbuf.yaml",
+			Text: "Small socket buffers cap throughput on long fat pipes",
+			Knob: "rcvbuf", From: "4194304", To: "262144", Unit: "goodput-B/s", Faster: true, MinPct: 50, Size: "at least halved goodput"},
+		{Suite: "claimSlowloris", File: "scenarios/claims/slowloris.yaml",
+			Text: "Untuned keep-alive servers fall to Slowloris; a header timeout fixes it",
+			Knob: "header_timeout", From: "1h0m0s", To: "1s", Faster: true, MinDelta: 0.1, Size: "at least 100 ms off P50"},
 	}
 }
 
