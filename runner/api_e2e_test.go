@@ -63,3 +63,54 @@ func TestAPIGRPCEndToEnd(t *testing.T) {
 		}
 	}
 }
+
+// TestAPIGRPCSocketKnobsEndToEnd checks on the real kernel that the kernel
+// knobs reach gRPC's connections through the agent's dialer, one new
+// connection per call over the 40 ms path: with tfo on the calls' SYNs
+// carry data (tfo-active/op) and the connect takes no round trip, so a
+// call takes about two (grpc-go waits for the server's SETTINGS, then the
+// call); with nodelay off Nagle's algorithm holds the call's frames behind
+// the unacknowledged ones, at least half a round trip more.
+func TestAPIGRPCSocketKnobsEndToEnd(t *testing.T) {
+	const suite = `suite: grpcknobs
+links: [{name: wan40, rtt: 40ms}]
+server: {endpoint: "/orders?items=5"}
+matrix:
+  api: [grpc]
+  http: ["2"]
+  keepalive: [off]
+  tfo: [on]
+  nodelay: [on, off]
+load: {rate: 10, duration: 2s, warmup: 1s, count: 1}
+`
+	f := runTransportSuiteOf(t, func() (*scenarios.Suite, error) { return scenarios.Parse("grpcknobs.yaml", []byte(suite)) }, func(*scenarios.Suite) {})
+	const rtt = float64(40 * time.Millisecond)
+	p50 := map[string]float64{}
+	for _, nd := range []string{"on", "off"} {
+		cell := "link=wan40/api=grpc/http=2/keepalive=off/tfo=on/nodelay=" + nd
+		must := func(unit string) float64 {
+			t.Helper()
+			v, ok := cellValues(t, f, cell, unit)
+			if !ok {
+				t.Fatalf("%s: no %s; want one", cell, unit)
+			}
+			return medianOf(v)
+		}
+		if v := must("tfo-active/op"); v < 0.9 {
+			t.Errorf("%s: tfo-active/op = %v; want about 1 (each call's SYN carries data)", cell, v)
+		}
+		if v := must("connect-ns"); v > 0.25*rtt {
+			t.Errorf("%s: connect-ns = %v; want well under a round trip with Fast Open", cell, v)
+		}
+		if v := must(unitGRPC); v != 1 {
+			t.Errorf("%s: %s = %v; want 1", cell, unitGRPC, v)
+		}
+		p50[nd] = must("p50-ns")
+	}
+	if v := p50["on"]; v < 1.5*rtt || v > 2.8*rtt {
+		t.Errorf("nodelay on: p50 %v; want about two round trips (%v)", time.Duration(v), time.Duration(2*rtt))
+	}
+	if p50["off"] < p50["on"]+0.5*rtt {
+		t.Errorf("nodelay off: p50 %v; want at least half a round trip above nodelay on's %v", time.Duration(p50["off"]), time.Duration(p50["on"]))
+	}
+}
