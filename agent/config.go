@@ -78,17 +78,17 @@ type Config struct {
 	// IdleTimeout closes a pooled connection idle this long (client_idle);
 	// 0: never.
 	IdleTimeout time.Duration `json:"client_idle,omitempty"`
-	// API is the api knob: "rest" (or "") sends the requests as HTTP;
-	// "grpc" makes each a unary call of the Orders service with grpc-go
-	// (GET /orders is ListOrders, POST /orders CreateOrder); it needs
-	// HTTP2. See grpc.go.
-	API string `json:"api,omitempty"`
 	// RcvBuf sets SO_RCVBUF (bytes) on every socket before connect
 	// (rcvbuf); 0 leaves the kernel's autotuning. See sockbuf.go.
 	RcvBuf int `json:"rcvbuf,omitempty"`
 	// SlowClients holds this many slow clients (Slowloris) open beside
 	// the load until its end; see slowclients.go.
 	SlowClients int `json:"slow_clients,omitempty"`
+	// API is the api knob: "rest" (or "") sends the requests as HTTP;
+	// "grpc" makes each a unary call of the Orders service with grpc-go
+	// (GET /orders is ListOrders, POST /orders CreateOrder); it needs
+	// HTTP2. See grpc.go.
+	API string `json:"api,omitempty"`
 	// Codec is the codec knob: "json" or "protobuf" asks for that codec
 	// (Accept) and decodes every measured 2xx body of a GET with it, a body
 	// of another Content-Type or one that does not decode counting as an
