@@ -99,7 +99,7 @@ func newH3Client(cfg Config) (*h3Client, error) {
 		tlsConf.ClientSessionCache = tls.NewLRUClientSessionCache(agentSessionCache)
 	}
 	return &h3Client{
-		tr:        &http3.Transport{DisableCompression: true},
+		tr:        &http3.Transport{}, // gzip asked for as net/http asks, for the same requests
 		udp:       udp,
 		qt:        &quic.Transport{Conn: udp},
 		tlsConf:   tlsConf,
