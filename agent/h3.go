@@ -124,13 +124,24 @@ func h3PoolSize(cfg Config) int {
 }
 
 // RoundTrip sends req over a new connection (keep-alive off) or one of the
-// pool's.
+// pool's. A request without a body that fails because its reused connection
+// died (the server's idle timeout raced it) is sent once more on a new
+// connection, as net/http retries one: retries/op counts it.
 func (h *h3Client) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, retry, err := h.roundTrip(req)
+	if retry {
+		resp, _, err = h.roundTrip(req)
+	}
+	return resp, err
+}
+
+// roundTrip is one try of RoundTrip; retry says the request may go again.
+func (h *h3Client) roundTrip(req *http.Request) (_ *http.Response, retry bool, _ error) {
 	ctx := req.Context()
 	trace := httptrace.ContextClientTrace(ctx)
 	c, fresh, err := h.conn(ctx, req.URL.Host, trace)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if trace != nil && trace.GotConn != nil {
 		trace.GotConn(httptrace.GotConnInfo{Reused: !fresh})
@@ -162,10 +173,14 @@ func (h *h3Client) RoundTrip(req *http.Request) (*http.Response, error) {
 		if !h.keepAlive {
 			h.end(c)
 		}
+		if h.keepAlive && !fresh && ctx.Err() == nil && c.qc.Context().Err() != nil {
+			h.drop(c)
+			return nil, req.Body == nil || req.Body == http.NoBody, err
+		}
 		if errors.Is(err, quic.Err0RTTRejected) {
 			err = fmt.Errorf("%w: the server rejected early data (it did not keep the session, or its settings changed)", err)
 		}
-		return nil, err
+		return nil, false, err
 	}
 	if sentEarly && c.qc.ConnectionState().Used0RTT {
 		if t := requestTraceFrom(ctx); t != nil {
@@ -178,7 +193,7 @@ func (h *h3Client) RoundTrip(req *http.Request) (*http.Response, error) {
 	if !h.keepAlive {
 		resp.Body = &h3Body{ReadCloser: resp.Body, end: func() { h.end(c) }}
 	}
-	return resp, nil
+	return resp, false, nil
 }
 
 // conn is the connection for the next request and whether this request

@@ -29,9 +29,18 @@ type h3Server struct {
 	conns             map[string]bool // remote addresses seen
 }
 
-// newH3Server serves h over HTTP/3 until the test ends.
+// newH3Server serves over HTTP/3 until the test ends, each request after
+// delay.
 func newH3Server(t *testing.T, delay time.Duration) *h3Server {
 	t.Helper()
+	return newH3ServerClosing(t, delay, 0)
+}
+
+// newH3ServerClosing is newH3Server that closes the connection of its
+// closeNth request (from 1) instead of answering it; 0 closes none.
+func newH3ServerClosing(t *testing.T, delay time.Duration, closeNth int64) *h3Server {
+	t.Helper()
+	var served atomic.Int64
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +59,14 @@ func newH3Server(t *testing.T, delay time.Duration) *h3Server {
 	srv := &http3.Server{
 		TLSConfig:  &tls.Config{MinVersion: tls.VersionTLS13, Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}},
 		QUICConfig: &quic.Config{Allow0RTT: true},
+		ConnContext: func(ctx context.Context, c *quic.Conn) context.Context {
+			return context.WithValue(ctx, quicConnKey{}, c)
+		},
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if served.Add(1) == closeNth {
+				r.Context().Value(quicConnKey{}).(*quic.Conn).CloseWithError(0, "closing, as an idle timeout would")
+				return
+			}
 			n := s.inFlight.Add(1)
 			defer s.inFlight.Add(-1)
 			for m := s.maxSeen.Load(); n > m && !s.maxSeen.CompareAndSwap(m, n); m = s.maxSeen.Load() {
@@ -66,6 +82,19 @@ func newH3Server(t *testing.T, delay time.Duration) *h3Server {
 	go func() { srv.Serve(pc); close(done) }()
 	t.Cleanup(func() { srv.Close(); pc.Close(); <-done })
 	return s
+}
+
+// quicConnKey is the context key of a test server request's connection.
+type quicConnKey struct{}
+
+// TestAgentHTTP3Retry checks that a GET whose reused connection dies is
+// sent again on a new one and counted as a retry, not an error.
+func TestAgentHTTP3Retry(t *testing.T) {
+	s := newH3ServerClosing(t, 0, 3)
+	res := runAgent(t, Config{URL: s.URL + "/", TLS: "full", HTTP3: true, Connections: 1, KeepAlive: true, Duration: 300 * time.Millisecond})
+	if res.Errors != 0 || res.Trace == nil || res.Trace.Retries != 1 || res.Trace.NewConns != 2 {
+		t.Errorf("errors %d %v, trace %+v; want no error, 1 retry and 2 new connections", res.Errors, res.ErrorSamples, res.Trace)
+	}
 }
 
 func TestAgentHTTP3ZeroRTT(t *testing.T) {
