@@ -4,8 +4,8 @@
 # out/findings/, then writes docs/findings.md (claim | model | measured |
 # verdict) and each suite's Markdown report and SVG charts under
 # docs/findings/. Nothing in them is edited by hand: rerun to regenerate.
-# Needs root (namespaces) and nginx (make deps) for nginx-tfo.yaml; about
-# 12 minutes. CLAIMS=tfo,nagle runs only those suites and writes the
+# Needs root (namespaces) and nginx (make deps) for nginx-tfo.yaml; one to
+# two minutes per suite. CLAIMS=tfo,nagle runs only those suites and writes the
 # document from whatever results out/findings/ holds for every claim.
 FINDINGS_OUT := $(OUT)/findings
 FINDINGS_BIN := $(FINDINGS_OUT)/tunebench
@@ -27,6 +27,9 @@ findings: deps
 # without running anything.
 findings-doc:
 	@mkdir -p $(FINDINGS_OUT)
+	@for c in $(basename $(notdir $(wildcard scenarios/claims/*.yaml))); do \
+	  [ -f $(FINDINGS_OUT)/$$c.txt ] || { echo "findings: no results for scenarios/claims/$$c.yaml in $(FINDINGS_OUT)/; run make findings CLAIMS=$$c"; exit 2; }; \
+	done
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(FINDINGS_BIN) ./cmd/tunebench
 	./$(FINDINGS_BIN) findings -o docs/findings.md \
 	  --generated "$$(date -u '+%Y-%m-%d %H:%M UTC') by make findings" \

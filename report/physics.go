@@ -173,7 +173,7 @@ func Models() []Model {
 		{Knob: "initcwnd", Name: "slow-start rounds", Formula: "rounds = ⌈log2(bytes/(min(initcwnd, initrwnd)·MSS) + 1)⌉, each one RTT", Cost: costInitcwnd},
 		{Knob: "cc", Name: "Mathis bound", Formula: "loss-based CUBIC/Reno ≤ MSS/RTT·√(3/2)/√p; BBR runs at the bottleneck rate: time = bytes/throughput", Throughput: true, Cost: costCC},
 		{Knob: "nodelay", Name: "Nagle + delayed ACK", Formula: "with Nagle, a second write waits for the peer's delayed ACK: 40 ms", Cost: costNodelay},
-		{Knob: "server_idle", Name: "idle-timeout race", Formula: "a request on a connection the server just closed is retried: ½ RTT lost, one RTT of handshake (+1.5 RTT to P50 when most requests race, retries/op ≥ ½)", Cost: costIdle},
+		{Knob: "server_idle", Name: "idle-timeout race", Formula: "a request on a connection the server just closed is retried: ½ RTT lost, one RTT of handshake (+1.5 RTT to P50 when most requests race: retries/op over ½)", Cost: costIdle},
 		{Knob: "client_idle", Name: "idle-timeout race", Formula: "a client timeout under the interval opens a new connection per request (+1 RTT); a server timeout under it races (+1.5 RTT)", Cost: costIdle},
 		{Knob: "codec", Name: "serialization", Formula: "the bottleneck sends wire bytes at its rate: Δtime = Δwire-B/op·8/rate", Throughput: true, Cost: costCodec},
 		{Knob: "rcvbuf", Name: "window/RTT", Formula: "a receive window W caps goodput at W/RTT: time = bytes/min(rate, W/RTT)", Throughput: true, Cost: costRcvbuf},
@@ -323,7 +323,7 @@ func costIdle(c ModelCell) (float64, bool) {
 	switch {
 	case client < interval:
 		return handshakeRTTs(c) * c.rtt(), true
-	case server > 0 && server < interval && c.Retries >= 0.5:
+	case server > 0 && server < interval && c.Retries > 0.5:
 		// The median request is one that raced.
 		return (0.5 + handshakeRTTs(c)) * c.rtt(), true
 	}

@@ -202,3 +202,13 @@ func TestTolerance(t *testing.T) {
 		}
 	}
 }
+
+// TestIdleRaceHalf: with exactly half the requests retried, the median
+// request is still one that did not race.
+func TestIdleRaceHalf(t *testing.T) {
+	c := cell(Path{RTT: 100 * time.Millisecond}, "/x", "server_idle", "500ms")
+	c.LoadRate, c.Retries = 1.82, 0.5
+	if got, ok := costIdle(c); !ok || got != 0 {
+		t.Errorf("costIdle at retries/op 0.5 = %v, %v; want 0, true", got, ok)
+	}
+}
