@@ -384,6 +384,55 @@
 //	           sysctl.net.ipv4.tcp_slow_start_after_idle: [0, 1] names
 //	           cells .../sysctl.net.ipv4.tcp_slow_start_after_idle=0.
 //
+// The knobs of the common tuning claims (scenarios/claims/); a server of
+// one's own gets them as TUNEBENCH_BACKLOG, TUNEBENCH_SNDBUF,
+// TUNEBENCH_HEADER_TIMEOUT and TUNEBENCH_MAX_CONNS:
+//
+//	backlog        1 to 65535: the server's listen(2) backlog, read back
+//	               through sock_diag (a listener's idiag_wqueue) once it
+//	               listens; the kernel clamps it to net.core.somaxconn
+//	               (4096 in a fresh namespace), and a backlog the listener
+//	               did not get fails the cell, naming somaxconn when that
+//	               is why. Evidence, with backlog, a burst load or a
+//	               somaxconn, tcp_max_syn_backlog or tcp_syncookies sysctl:
+//	               listen-overflows/op, listen-drops/op,
+//	               syncookies-sent/op (server host's TcpExtListenOverflows,
+//	               ListenDrops, SyncookiesSent) and syn-retrans/op (client
+//	               host's TcpExtTCPSynRetrans), per request.
+//	rcvbuf         bytes, 4096 to 1 GiB: SO_RCVBUF on every agent socket
+//	               before connect (SO_RCVBUFFORCE, so net.core.rmem_max
+//	               does not cap it), read back at once: the kernel keeps
+//	               twice the value (half of it for its own bookkeeping) and
+//	               stops autotuning (tcp_rmem). A value read back other than
+//	               twice fails the connection.
+//	sndbuf         bytes, 4096 to 1 GiB: SO_SNDBUF on the server's listener,
+//	               which its accepted connections inherit; every server
+//	               connection's send buffer is read back through sock_diag
+//	               and must be twice the value. Evidence, with rcvbuf,
+//	               sndbuf or a tcp_rmem, tcp_wmem, rmem_max or wmem_max
+//	               sysctl: goodput-B/s (measured body bytes over their
+//	               transfer time, first response byte to end; higher is
+//	               better), rwnd-limited and sndbuf-limited (the share of
+//	               the server connections' TCP_INFO busy time limited by
+//	               the client's receive window, or by its own send buffer;
+//	               read every 50 ms during the load).
+//	header_timeout a duration: how long the reference server lets a client
+//	               take to send a request's header (default 5s).
+//	max_conns      1 to 1000000: connections the reference server serves at
+//	               once; the others wait in its listen queue. Evidence,
+//	               with load.slow_clients: slow-held, the slow clients the
+//	               server still held at the end of the measured window.
+//
+// With a keepalive or max_requests knob, or a tcp_tw_reuse,
+// ip_local_port_range, tcp_fin_timeout or tcp_max_tw_buckets sysctl, lines
+// also carry client-timewait and server-timewait (both hosts' sockets in
+// TIME_WAIT right after the load, counted through sock_diag: the side that
+// closes first keeps them, and with the reference server that is the
+// server), connect-errors/op and connect-<errno>/op (failed connects by
+// errno, e.g. connect-eaddrnotavail/op when the ephemeral ports run out;
+// that one is always there). sysctl.net.ipv4.ip_local_port_range and
+// sysctl.net.ipv4.tcp_tw_reuse are namespace-scoped.
+//
 // sysctl, at the top level, fixes sysctls for every cell (a cell's
 // sysctl.KEY knob wins over it):
 //
@@ -436,6 +485,11 @@
 //	              streams on one connection).
 //	search        capacity search: {p99: 100ms, max_rate: 5000}, see below.
 //	burst         {connections: 200, every: 2s}, see below.
+//	slow_clients  0 to 10000 slow clients (Slowloris) beside the load: each
+//	              connects once from the client host, starts a request's
+//	              header and sends one more byte of it every 2 s until the
+//	              end of the measured window; slow-held counts those the
+//	              server had not cut off by then.
 //	duration      required. The measured time of a repetition (of each
 //	              probe, with search), over 0 and at most 1h.
 //	warmup        unmeasured load before it; default 0.
