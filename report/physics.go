@@ -177,6 +177,7 @@ func Models() []Model {
 		{Knob: "client_idle", Name: "idle-timeout race", Formula: "a client timeout under the interval opens a new connection per request (+1 RTT); a server timeout under it races (+1.5 RTT)", Cost: costIdle},
 		{Knob: "codec", Name: "serialization", Formula: "the bottleneck sends wire bytes at its rate: Δtime = Δwire-B/op·8/rate", Throughput: true, Cost: costCodec},
 		{Knob: "rcvbuf", Name: "window/RTT", Formula: "a receive window W caps goodput at W/RTT: time = bytes/min(rate, W/RTT)", Throughput: true, Cost: costRcvbuf},
+		{Knob: "sysctl.net.ipv4.tcp_syncookies", Name: "SYN cookies", Formula: "a SYN answered with a cookie (tcp_syncookies 2: every SYN) loses its Fast Open data: one RTT more per new connection", Cost: costSyncookies},
 	}
 }
 
@@ -222,6 +223,17 @@ func costKeepalive(c ModelCell) (float64, bool) {
 
 func costTFO(c ModelCell) (float64, bool) {
 	if c.knob("tfo", "off") == "off" && c.newConnections() {
+		return c.rtt(), true
+	}
+	return 0, true
+}
+
+// costSyncookies: a listener that answers with a SYN cookie keeps no
+// state, so it drops the data of a Fast Open SYN, and the request waits
+// for the handshake. Value 2 sends a cookie for every SYN; 1 only when the
+// SYN queue is full, which the model takes as never.
+func costSyncookies(c ModelCell) (float64, bool) {
+	if c.knob("sysctl.net.ipv4.tcp_syncookies", "1") == "2" && c.knob("tfo", "off") == "on" && c.newConnections() {
 		return c.rtt(), true
 	}
 	return 0, true
