@@ -144,6 +144,11 @@ func TestShardsEndToEnd(t *testing.T) {
 		t.Errorf("compare -col /keepalive on the merged file:\n%s\nwant no warning: keep-alive is compared within each shard", out)
 	}
 
+	out = must("report", all, "-o", path("all.html"))
+	if !strings.Contains(out, "report: warning: "+all+": the link comparison compares cells measured on different machines") || strings.Contains(out, "keepalive comparison") {
+		t.Errorf("report on the merged file:\n%s\nwant a warning for the link comparison alone", out)
+	}
+
 	// benchstat, as users run it, reads the merged file.
 	bs := filepath.Join(dir, "benchstat")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
