@@ -415,10 +415,18 @@ func (r *Report) UsedModels() []Model {
 // once tidied).
 func (f Finding) isLatency() bool { return f.Unit == "" || strings.HasSuffix(f.Unit, "-ns") }
 
-// label names the finding's metric: "P50", or the unit as written.
+// label names the finding's metric: "P50", "P99", or the unit as
+// written.
 func (f Finding) label() string {
-	if f.Unit == "" || f.Unit == results.UnitP50 {
+	switch f.Unit {
+	case "", results.UnitP50:
 		return "P50"
+	case results.UnitP90:
+		return "P90"
+	case results.UnitP99:
+		return "P99"
+	case results.UnitP999:
+		return "P99.9"
 	}
 	return f.Unit
 }
@@ -428,5 +436,29 @@ func (f Finding) signed(x float64) string {
 	if f.isLatency() {
 		return signedDuration(x)
 	}
-	return signedNumber(x, 3)
+	return signedSI(x)
+}
+
+// signedSI writes x with a sign and three significant digits, with k, M
+// or G for thousands, millions and billions: "+0.500", "−14.2M".
+func signedSI(x float64) string {
+	a, suffix := math.Abs(x), ""
+	for _, u := range []struct {
+		f float64
+		s string
+	}{{1e9, "G"}, {1e6, "M"}, {1e3, "k"}} {
+		if a >= u.f {
+			a, suffix = a/u.f, u.s
+			break
+		}
+	}
+	prec := 3
+	if a >= 1 || suffix != "" {
+		prec = digits(a)
+	}
+	s := strconv.FormatFloat(a, 'f', prec, 64) + suffix
+	if x < 0 && strings.Trim(s, "0.") != "" {
+		return "−" + s
+	}
+	return "+" + s
 }

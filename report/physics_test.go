@@ -216,3 +216,30 @@ func TestIdleRaceHalf(t *testing.T) {
 		t.Errorf("costIdle at retries/op 0.5 = %v, %v; want 0, true", got, ok)
 	}
 }
+
+func TestFindingFormat(t *testing.T) {
+	tests := []struct {
+		unit string
+		x    float64
+		want string
+	}{
+		{"p50-ns", -0.0403, "−40.3 ms"},
+		{"p99-ns", 1.1, "+1.10 s"},
+		{"p50-ns", 0.000686, "+686 µs"},
+		{"retries/op", 0.375, "+0.375"},
+		{"goodput-B/s", -14209836.862, "−14.2M"},
+		{"goodput-B/s", 2500, "+2.50k"},
+		{"errors", 0, "+0.000"},
+		{"x/op", -0.0001, "+0.000"},
+	}
+	for _, tt := range tests {
+		if got := (Finding{Unit: tt.unit}).signed(tt.x); got != tt.want {
+			t.Errorf("%s: signed(%v) = %q; want %q", tt.unit, tt.x, got, tt.want)
+		}
+	}
+	for unit, want := range map[string]string{"p50-ns": "P50", "p99-ns": "P99", "p999-ns": "P99.9", "": "P50", "goodput-B/s": "goodput-B/s"} {
+		if got := (Finding{Unit: unit}).label(); got != want {
+			t.Errorf("label(%q) = %q; want %q", unit, got, want)
+		}
+	}
+}
