@@ -37,6 +37,7 @@ func TestShardFlagsBadInput(t *testing.T) {
 		{[]string{"--shard", "1/2", "--shard-by", "codec"}, "has no knob codec"},
 		{[]string{"--shard-by", "link"}, "--shard-by link without --shard"},
 		{[]string{"--shard", "index/2"}, `$JOB_COMPLETION_INDEX is ""`},
+		{[]string{"--shard", "1/2", "--gate"}, "merge the shards, then tunebench gate --suite SUITE.yaml --current all.txt"},
 	}
 	for _, tt := range tests {
 		_, stderr, code := runCLI(t, append([]string{"run", suite, "-o", out}, tt.args...)...)

@@ -32,6 +32,9 @@ func (f *runFlags) shardOf(getenv func(string) string) (runner.Shard, error) {
 		}
 		return runner.Shard{}, nil
 	}
+	if f.gate {
+		return runner.Shard{}, usagef("run: --gate with --shard %s: a shard holds only some of the suite's cells, and a gate may select others; merge the shards, then tunebench gate --suite SUITE.yaml --current all.txt", f.shard)
+	}
 	spec := f.shard
 	if i, n, ok := strings.Cut(spec, "/"); ok && i == "index" {
 		v := getenv(jobIndexEnv)
