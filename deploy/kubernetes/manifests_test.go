@@ -129,8 +129,8 @@ func TestStrictDecodeRefusesMisspelling(t *testing.T) {
 	}
 	for _, tt := range []struct{ from, to, want string }{
 		{"completionMode: Indexed", "completionMod: Indexed", `unknown field "spec.completionMod"`},
-		{"backoffLimitPerIndex: 0", "backoffLimitperIndex: 0", `unknown field "spec.backoffLimitperIndex"`},
-		{"completions: 4", "completions: four", "cannot unmarshal string"},
+		{"backoffLimitPerIndex:", "backoffLimitperIndex:", `unknown field "spec.backoffLimitperIndex"`},
+		{"completions: ", "completions: four # ", "cannot unmarshal string"},
 		{"        - name: tunebench\n", "        - name: tunebench\n          imagePullPolicy: Always\n", `key "imagePullPolicy" already set`},
 	} {
 		bad := strings.Replace(string(job), tt.from, tt.to, 1)
