@@ -222,3 +222,48 @@ func cutShard(t *testing.T, src, dst string) {
 		}
 	}
 }
+
+// TestMergeCommand needs no root: two shards' files written by hand.
+func TestMergeCommand(t *testing.T) {
+	dir := t.TempDir()
+	shard := func(i int, link, host string) string {
+		return writeTempIn(t, dir, "s"+string(rune('0'+i))+".txt", "tunebench: v1\nsuite: m\nseed: 1\ncount: 1\nshard: "+string(rune('0'+i))+"/2\nshard-by: link\nshard-blocks: link="+link+"\nhost: "+host+"\n\nUnit p50-ns better=lower\n\nBenchmarkM/link="+link+"/tfo=on\t10\t100 ns/op\t90 p50-ns\nBenchmarkM/link="+link+"/tfo=off\t10\t200 ns/op\t190 p50-ns\n")
+	}
+	s1, s2 := shard(1, "lan", "a"), shard(2, "wan", "b")
+	all := filepath.Join(dir, "all.txt")
+	stdout, stderr, code := runCLI(t, "merge", "-o", all, s2, s1)
+	if code != 0 || !strings.Contains(stdout, "merged 2 shards, 4 result and 0 failure lines, into "+all) || !strings.Contains(stderr, "the shards ran on 2 machines") {
+		t.Fatalf("merge: exit status %d\nstdout %q\nstderr %q; want 0, the summary and the machines named", code, stdout, stderr)
+	}
+	f := readResults(t, all)
+	if cfg := configOf(f); cfg["shards"] != "2" || cfg["shard-1-host"] != "a" || cfg["shard-2-blocks"] != "link=wan" {
+		t.Errorf("merged header %v; want shards 2 and each shard's host and blocks", cfg)
+	}
+	if _, err := os.Stat(results.SidecarPath(all)); err == nil {
+		t.Errorf("merge wrote a sidecar from shards that have none")
+	}
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"merge", "-o", all, s1, s2}, "all.txt exists; give another -o"},
+		{[]string{"merge", "-o", s1, s1, s2}, "is a shard's file"},
+		{[]string{"merge", s1, s2}, "-o is missing"},
+		{[]string{"merge", "-o", filepath.Join(dir, "x.txt"), s1, s1}, "are both shard 1/2"},
+	} {
+		_, stderr, code := runCLI(t, tt.args...)
+		if code != 2 || !strings.Contains(stderr, tt.want) {
+			t.Errorf("%v: exit status %d, stderr %q; want 2 and %q", tt.args, code, stderr, tt.want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "x.txt")); err == nil {
+		t.Error("a refused merge wrote its file")
+	}
+	out, errs, _ := runCLI(t, "compare", "-col", "/tfo", all)
+	if strings.Contains(errs, "warning") || out == "" {
+		t.Errorf("compare -col /tfo: stderr %q; want a table and no warning", errs)
+	}
+	if _, errs, _ := runCLI(t, "compare", "-col", "/link", all); !strings.Contains(errs, "compare: warning: "+all+": -col /link compares cells measured on different machines") {
+		t.Errorf("compare -col /link: stderr %q; want the warning", errs)
+	}
+}
