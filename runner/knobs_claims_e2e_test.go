@@ -29,7 +29,7 @@ server: {endpoint: "/healthz"}
 sysctl: {net.ipv4.tcp_syncookies: 0}
 matrix:
   backlog: [8, 4096]
-load: {burst: {connections: 200, every: 2s}, duration: 4s, count: 1}
+load: {burst: {connections: 200, every: 2s}, duration: 2s, count: 1}
 `, false)
 	small, large := rowsOf(f, "backlog=8"), rowsOf(f, "backlog=4096")
 	t.Logf("backlog=8: %v", small[0].Values)
