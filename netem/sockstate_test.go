@@ -90,3 +90,14 @@ func TestSockStateBacklogTimeWaitBuffers(t *testing.T) {
 		t.Errorf("server TIME_WAIT sockets: %d, %v; want 0 (the client closed first)", n, err)
 	}
 }
+
+// TestClaimsSysctlsScoped checks that the sysctls of the TIME_WAIT claim
+// belong to a network namespace, so that a cell may set them.
+func TestClaimsSysctlsScoped(t *testing.T) {
+	upT(t, Symmetric(time.Millisecond, Direction{})) // needs root and TUN, as the runner does
+	for _, key := range []string{"net.ipv4.ip_local_port_range", "net.ipv4.tcp_tw_reuse", "net.ipv4.tcp_syncookies", "net.core.somaxconn", "net.ipv4.tcp_max_syn_backlog"} {
+		if err := CheckSysctlScoped(key); err != nil {
+			t.Errorf("%s: %v; want it namespace-scoped", key, err)
+		}
+	}
+}
