@@ -241,3 +241,29 @@ load: {connections: 1, duration: 2s, count: 1, timeout: 20s}
 		t.Errorf("sndbuf=65536: sndbuf-limited %v; want the server held back by its send buffer", s)
 	}
 }
+
+// TestKnobPortRange opens bursts of 50 connections at once from a client
+// host with 10 ephemeral ports: connect(2) finds no free port for the
+// connections beyond them and fails with EADDRNOTAVAIL
+// (connect-eaddrnotavail/op about 0.8); the default range of 28 232 ports
+// has room for them all.
+func TestKnobPortRange(t *testing.T) {
+	testenv.Short(t, "about 5 s of load")
+	f := runSuiteFile(t, `
+suite: ports
+links: [{name: lan, rtt: 2ms}]
+server: {endpoint: "/healthz"}
+matrix:
+  sysctl.net.ipv4.ip_local_port_range: ["40000,40009", "32768,60999"]
+load: {burst: {connections: 50, every: 1s}, duration: 1s, count: 1}
+`, false)
+	narrow, wide := rowsOf(f, "sysctl.net.ipv4.ip_local_port_range=40000,40009"), rowsOf(f, "sysctl.net.ipv4.ip_local_port_range=32768,60999")
+	t.Logf("10 ports: %v", narrow[0].Values)
+	t.Logf("default: %v", wide[0].Values)
+	if e := median(t, narrow, "connect-eaddrnotavail/op"); e < 0.5 || e > 0.85 {
+		t.Errorf("10 ports, 50 connections at once: connect-eaddrnotavail/op %v; want about 0.8 (40 of 50 find no port)", e)
+	}
+	if e := median(t, wide, "connect-eaddrnotavail/op"); e != 0 {
+		t.Errorf("default range: connect-eaddrnotavail/op %v; want 0", e)
+	}
+}
