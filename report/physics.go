@@ -169,7 +169,7 @@ func Models() []Model {
 	return []Model{
 		{Knob: "keepalive", Name: "TCP handshake", Formula: "a new connection costs one RTT of TCP handshake (two with TLS 1.3, none with Fast Open's SYN data)", Cost: costKeepalive},
 		{Knob: "tfo", Name: "Fast Open", Formula: "Fast Open sends the request in the SYN: one RTT less per new connection", Cost: costTFO},
-		{Knob: "tls", Name: "TLS 1.3 handshake", Formula: "TLS 1.3 adds one RTT to a new connection, full or resumed (no 0-RTT)", Cost: costTLS},
+		{Knob: "tls", Name: "TLS 1.3 handshake", Formula: "TLS 1.3 adds one RTT to a new TCP connection, full or resumed (Go has no 0-RTT over TCP); QUIC's handshake (http 3) is one RTT with TLS inside it, none with 0-RTT early data", Cost: costTLS},
 		{Knob: "initcwnd", Name: "slow-start rounds", Formula: "rounds = ⌈log2(bytes/(min(initcwnd, initrwnd)·MSS) + 1)⌉, each one RTT", Cost: costInitcwnd},
 		{Knob: "cc", Name: "Mathis bound", Formula: "loss-based CUBIC/Reno ≤ MSS/RTT·√(3/2)/√p; BBR runs at the bottleneck rate: time = bytes/throughput", Throughput: true, Cost: costCC},
 		{Knob: "nodelay", Name: "Nagle + delayed ACK", Formula: "with Nagle, a second write waits for the peer's delayed ACK: 40 ms", Cost: costNodelay},
@@ -204,6 +204,14 @@ func (m Model) Tolerance(pred float64, p Path) float64 {
 // handshakeRTTs is the round trips a new connection costs before its
 // request can go: TCP's (none with Fast Open) and TLS 1.3's.
 func handshakeRTTs(c ModelCell) float64 {
+	if c.knob("http", "1.1") == "3" {
+		// QUIC: transport and TLS in one round trip; 0-RTT sends the
+		// request in the first flight.
+		if c.knob("tls", "off") == "0rtt" {
+			return 0
+		}
+		return 1
+	}
 	n := 1.0
 	if c.knob("tfo", "off") == "on" {
 		n = 0
@@ -239,11 +247,15 @@ func costSyncookies(c ModelCell) (float64, bool) {
 	return 0, true
 }
 
+// costTLS is what TLS adds to a new connection: one RTT over TCP, full or
+// resumed. Over QUIC the handshake is one RTT with TLS or without it, so
+// the TLS knob's cost there is that round trip, and 0-RTT removes it.
 func costTLS(c ModelCell) (float64, bool) {
-	if c.knob("tls", "off") != "off" && c.newConnections() {
-		return c.rtt(), true
+	t := c.knob("tls", "off")
+	if t == "off" || !c.newConnections() || t == "0rtt" && c.knob("http", "1.1") == "3" {
+		return 0, true
 	}
-	return 0, true
+	return c.rtt(), true
 }
 
 // SlowStartRounds is the round trips slow start needs to deliver bytes
