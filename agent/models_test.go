@@ -213,8 +213,14 @@ func TestAgentBoundedInFlight(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p := peak.Load(); p > 20 {
-		t.Errorf("the server saw %d requests at once; want at most 20", p)
+	// The cap is the agent's: a request leaves it when the client gives up
+	// (its 300 ms timeout), while the server's handler notices only when
+	// the closed connection reaches it, so on a busy machine the server
+	// may briefly count a request the agent has let go beside the next
+	// one sent in its place: at most one more wave of 20. Without a cap
+	// the server would see rate × timeout = 150 at once.
+	if p := peak.Load(); p > 40 {
+		t.Errorf("the server saw %d requests at once; want at most 40 (the cap of 20, plus a wave the server has not yet seen end)", p)
 	}
 	if res.Requests != 300 || res.Errors != 300 {
 		t.Errorf("got %d requests, %d errors; want 300 and 300 (timeouts and unsent)", res.Requests, res.Errors)

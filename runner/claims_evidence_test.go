@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"github.com/tunebench/tunebench/agent"
 	"github.com/tunebench/tunebench/netem"
 	"github.com/tunebench/tunebench/scenarios"
+	"golang.org/x/sys/unix"
 )
 
 // TestClaimsPlanOf checks which evidence a cell's knobs, sysctls and load
@@ -92,5 +94,27 @@ func TestClaimsEvidence(t *testing.T) {
 	server.claims.add([]netem.TCPStats{s2}, nil)
 	if _, err := c.evidence(cd, sd, 10, timeWait{}, res, server); err == nil {
 		t.Error("a server connection without the asked send buffer passed; want the cell failed")
+	}
+}
+
+// TestClaimsEvidenceWithoutTCPDiag: a kernel without tcp_diag (a module
+// not loaded) cannot count TIME_WAIT sockets; the line goes without the
+// counts rather than the cell failing, while another sock_diag error
+// still fails it.
+func TestClaimsEvidenceWithoutTCPDiag(t *testing.T) {
+	c := claimsPlan{timeWait: true}
+	res := &agent.Result{Sockets: &agent.SocketReport{}}
+	noDiag := fmt.Errorf("netem: sock_diag in x: %w: the kernel has no TCP socket diagnostics", unix.ENOENT)
+	ms, err := c.evidence(nil, nil, 10, timeWait{err: noDiag}, res, nil)
+	if err != nil {
+		t.Fatalf("no tcp_diag: %v; want no error", err)
+	}
+	for _, m := range ms {
+		if m.Unit == unitClientTimeWait || m.Unit == unitServerTimeWait {
+			t.Errorf("no tcp_diag: %s written (%v); want it left out", m.Unit, m.Value)
+		}
+	}
+	if _, err := c.evidence(nil, nil, 10, timeWait{err: unix.EPERM}, res, nil); err == nil {
+		t.Error("sock_diag refused (EPERM): no error; want the cell failed")
 	}
 }

@@ -42,14 +42,14 @@ if [ "$mode" = test ]; then
 	step doctor /bin/tunebench doctor
 	# Every netem test on the kernel backend, save the shaper's unit tests
 	# (the TUN emulator's own model, CPU-bound and slow under TCG) and the
-	# sock_diag one, which needs tcp_diag: it runs last, once that is loaded.
+	# sock_diag ones, which need tcp_diag: they run last, once it is loaded.
 	step netem-e2e /bin/netem.test -test.v -test.count=1 -test.timeout=12m \
-		-netem.backend=netem -netem.emulated -test.skip '^TestShaper|^TestRouteCongestionOnSockets$'
+		-netem.backend=netem -netem.emulated -test.skip '^TestShaper|^TestRouteCongestionOnSockets$|^TestSockState'
 	step vm-e2e /bin/vm.test -test.v -test.count=1 -test.timeout=8m \
 		-vm.tunebench=/bin/tunebench -vm.suite=/scenarios/quick.yaml -vm.modules="$mods"
 	step modules-later load_modules later
 	step netem-sockdiag /bin/netem.test -test.v -test.count=1 -test.timeout=5m \
-		-netem.backend=netem -netem.emulated -test.run '^TestRouteCongestionOnSockets$'
+		-netem.backend=netem -netem.emulated -test.run '^TestRouteCongestionOnSockets$|^TestSockState'
 else
 	echo "vm: figures of an emulated CPU (qemu TCG), not of real hardware"
 	# Both backends on the same (emulated) machine, side by side.
