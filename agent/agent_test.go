@@ -284,8 +284,8 @@ func TestAgentNormalizeError(t *testing.T) {
 		{"plain failure", "plain failure"},
 	}
 	for _, tt := range tests {
-		if got := normalizeError(tt.in); got != tt.want {
-			t.Errorf("normalizeError(%q) = %q; want %q", tt.in, got, tt.want)
+		if got := NormalizeError(tt.in); got != tt.want {
+			t.Errorf("NormalizeError(%q) = %q; want %q", tt.in, got, tt.want)
 		}
 	}
 }

@@ -252,19 +252,19 @@ func resultError(o *outcome) (msg string, failed bool) {
 	case o.code == 0 && o.err == "":
 		return "no response", true
 	case o.code == 0:
-		return normalizeError(o.err), true
+		return NormalizeError(o.err), true
 	case o.code < 200 || o.code > 299:
 		return fmt.Sprintf("HTTP %d %s", o.code, http.StatusText(o.code)), true
 	case o.err != "":
-		return normalizeError(o.err), true
+		return NormalizeError(o.err), true
 	}
 	return "", false
 }
 
-// normalizeError makes equal failures read equal, so that they are counted
-// together: it drops net/http's `Get "URL": ` prefix (every request has the
+// NormalizeError makes equal failures read equal, so that they are counted
+// together (the runner tallies its own readiness errors with it too): it drops net/http's `Get "URL": ` prefix (every request has the
 // same URL) and the client's ephemeral address in "tcp A:P->B:Q".
-func normalizeError(msg string) string {
+func NormalizeError(msg string) string {
 	if i := strings.Index(msg, `": `); i > 0 {
 		if op, _, ok := strings.Cut(msg[:i], ` "`); ok && op != "" && !strings.Contains(op, " ") {
 			msg = msg[i+3:]

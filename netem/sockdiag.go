@@ -38,31 +38,50 @@ const (
 // LISTEN) whose local port is port; 0 lists all.
 func (n *Namespace) TCPSockets(port uint16) ([]TCPSocket, error) {
 	var out []TCPSocket
-	err := n.Do(func() error {
-		var err error
-		out, err = dumpTCP(port)
-		return err
+	err := n.sockDiag(func() error {
+		// Every state but LISTEN (10); the kernel filters the source port.
+		return dumpInetDiag(1<<(inetDiagInfo-1)|1<<(inetDiagCong-1), ^uint32(0)&^(1<<10), port, func(b []byte) error {
+			s, err := parseInetDiag(b)
+			if err == nil && (port == 0 || s.LocalPort == port) {
+				out = append(out, s)
+			}
+			return err
+		})
 	})
-	if errors.Is(err, unix.ENOENT) {
-		// The netlink family is there, its TCP handler is not: inet_diag
-		// and tcp_diag are modules on most distributions, loaded on demand
-		// where the kernel can load modules.
-		return nil, fmt.Errorf("netem: sock_diag in %s: %w: the kernel has no TCP socket diagnostics; load tcp_diag (modprobe tcp_diag)", n.Name, err)
-	}
 	if err != nil {
-		return nil, fmt.Errorf("netem: sock_diag in %s: %w", n.Name, err)
+		return nil, err
 	}
 	return out, nil
 }
 
-func dumpTCP(port uint16) ([]TCPSocket, error) {
+// sockDiag runs dump inside the namespace and names a missing TCP handler
+// of sock_diag with its fix.
+func (n *Namespace) sockDiag(dump func() error) error {
+	err := n.Do(dump)
+	if errors.Is(err, unix.ENOENT) {
+		// The netlink family is there, its TCP handler is not: inet_diag
+		// and tcp_diag are modules on most distributions, loaded on demand
+		// where the kernel can load modules.
+		return fmt.Errorf("netem: sock_diag in %s: %w: the kernel has no TCP socket diagnostics; load tcp_diag (modprobe tcp_diag)", n.Name, err)
+	}
+	if err != nil {
+		return fmt.Errorf("netem: sock_diag in %s: %w", n.Name, err)
+	}
+	return nil
+}
+
+// dumpInetDiag asks the calling thread's namespace for its IPv4 TCP
+// sockets in the states of the bit mask states (and with source port
+// sport, 0: any), with the inet_diag extensions ext, and hands each
+// inet_diag_msg to each.
+func dumpInetDiag(ext byte, states uint32, sport uint16, each func([]byte) error) error {
 	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_SOCK_DIAG)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer unix.Close(fd)
 	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
-		return nil, err
+		return err
 	}
 	req := make([]byte, unix.NLMSG_HDRLEN+inetDiagReqLen)
 	ne := binary.NativeEndian
@@ -73,43 +92,38 @@ func dumpTCP(port uint16) ([]TCPSocket, error) {
 	r := req[unix.NLMSG_HDRLEN:]
 	r[0] = unix.AF_INET
 	r[1] = unix.IPPROTO_TCP
-	r[2] = 1<<(inetDiagInfo-1) | 1<<(inetDiagCong-1)
-	ne.PutUint32(r[4:], ^uint32(0)&^(1<<10)) // every state but LISTEN (10)
-	if port != 0 {
-		binary.BigEndian.PutUint16(r[8:], port) // id.sport
+	r[2] = ext
+	ne.PutUint32(r[4:], states)
+	if sport != 0 {
+		binary.BigEndian.PutUint16(r[8:], sport) // id.sport
 	}
 	if err := unix.Sendto(fd, req, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
-		return nil, err
+		return err
 	}
-	var out []TCPSocket
 	buf := make([]byte, 1<<16)
 	for {
 		k, _, err := unix.Recvfrom(fd, buf, 0)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		msgs, err := parseNetlink(buf[:k])
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for _, m := range msgs {
 			switch m.typ {
 			case unix.NLMSG_DONE:
-				return out, nil
+				return nil
 			case unix.NLMSG_ERROR:
 				if len(m.data) >= 4 {
 					if e := int32(ne.Uint32(m.data)); e != 0 {
-						return nil, unix.Errno(-e)
+						return unix.Errno(-e)
 					}
 				}
-				return out, nil
+				return nil
 			case sockDiagByFamily:
-				s, err := parseInetDiag(m.data)
-				if err != nil {
-					return nil, err
-				}
-				if port == 0 || s.LocalPort == port {
-					out = append(out, s)
+				if err := each(m.data); err != nil {
+					return err
 				}
 			}
 		}

@@ -68,16 +68,24 @@ const (
 // lists all.
 func (n *Namespace) TCPStats(mask StateMask, port uint16, remote bool) ([]TCPStats, error) {
 	var out []TCPStats
-	err := n.Do(func() error {
-		var err error
-		out, err = dumpTCPStats(mask, port, remote)
-		return err
+	err := n.sockDiag(func() error {
+		return dumpInetDiag(1<<(inetDiagInfo-1)|1<<(inetDiagSkMemInfo-1), uint32(mask), 0, func(b []byte) error {
+			s, err := parseTCPStats(b)
+			if err != nil {
+				return err
+			}
+			p := s.LocalPort
+			if remote {
+				p = s.RemotePort
+			}
+			if (port == 0 || p == port) && mask&(1<<s.State) != 0 {
+				out = append(out, s)
+			}
+			return nil
+		})
 	})
-	if errors.Is(err, unix.ENOENT) {
-		return nil, fmt.Errorf("netem: sock_diag in %s: %w: the kernel has no TCP socket diagnostics; load tcp_diag (modprobe tcp_diag)", n.Name, err)
-	}
 	if err != nil {
-		return nil, fmt.Errorf("netem: sock_diag in %s: %w", n.Name, err)
+		return nil, err
 	}
 	return out, nil
 }
@@ -101,68 +109,6 @@ func (n *Namespace) ListenBacklog(port uint16) (backlog, queued uint32, err erro
 		return 0, 0, fmt.Errorf("netem: no listener on port %d in %s", port, n.Name)
 	}
 	return s[0].WQueue, s[0].RQueue, nil
-}
-
-func dumpTCPStats(mask StateMask, port uint16, remote bool) ([]TCPStats, error) {
-	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_SOCK_DIAG)
-	if err != nil {
-		return nil, err
-	}
-	defer unix.Close(fd)
-	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
-		return nil, err
-	}
-	req := make([]byte, unix.NLMSG_HDRLEN+inetDiagReqLen)
-	ne := binary.NativeEndian
-	ne.PutUint32(req[0:], uint32(len(req)))
-	ne.PutUint16(req[4:], sockDiagByFamily)
-	ne.PutUint16(req[6:], unix.NLM_F_REQUEST|unix.NLM_F_DUMP)
-	ne.PutUint32(req[8:], 1)
-	r := req[unix.NLMSG_HDRLEN:]
-	r[0] = unix.AF_INET
-	r[1] = unix.IPPROTO_TCP
-	r[2] = 1<<(inetDiagInfo-1) | 1<<(inetDiagSkMemInfo-1)
-	ne.PutUint32(r[4:], uint32(mask))
-	if err := unix.Sendto(fd, req, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
-		return nil, err
-	}
-	var out []TCPStats
-	buf := make([]byte, 1<<16)
-	for {
-		k, _, err := unix.Recvfrom(fd, buf, 0)
-		if err != nil {
-			return nil, err
-		}
-		msgs, err := parseNetlink(buf[:k])
-		if err != nil {
-			return nil, err
-		}
-		for _, m := range msgs {
-			switch m.typ {
-			case unix.NLMSG_DONE:
-				return out, nil
-			case unix.NLMSG_ERROR:
-				if len(m.data) >= 4 {
-					if e := int32(ne.Uint32(m.data)); e != 0 {
-						return nil, unix.Errno(-e)
-					}
-				}
-				return out, nil
-			case sockDiagByFamily:
-				s, err := parseTCPStats(m.data)
-				if err != nil {
-					return nil, err
-				}
-				p := s.LocalPort
-				if remote {
-					p = s.RemotePort
-				}
-				if (port == 0 || p == port) && mask&(1<<s.State) != 0 {
-					out = append(out, s)
-				}
-			}
-		}
-	}
 }
 
 // parseTCPStats reads one inet_diag_msg with its INFO and SKMEMINFO.

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tunebench/tunebench/agent"
 	"github.com/tunebench/tunebench/netem"
 	"github.com/tunebench/tunebench/scenarios"
 )
@@ -173,7 +174,7 @@ func waitReady(ctx context.Context, ns *netem.Namespace, url string, c *child, t
 			}
 			last = resp.Status
 		} else {
-			last = normalizeError(err.Error())
+			last = agent.NormalizeError(err.Error())
 		}
 		select {
 		case <-ctx.Done():
