@@ -107,6 +107,10 @@ func targetRequest(t vegeta.Target, line int) (Request, string) {
 	if err != nil {
 		return Request{}, fmt.Sprintf("%q is not a URL: %v", t.URL, err)
 	}
+	if !methodRE.MatchString(t.Method) {
+		// The same rule as a mix's method: it also names the request.
+		return Request{}, fmt.Sprintf("%q is not an HTTP method; give one in upper case such as GET, POST or PUT", t.Method)
+	}
 	r := Request{Method: t.Method, Path: u.RequestURI(), Weight: 1, Line: line}
 	if msg := pathProblem(r.Path, "/orders?items=20"); msg != "" {
 		return Request{}, msg
